@@ -1,0 +1,69 @@
+import { ErrorCode, EstrenaError } from "../shared/errors.js";
+import { streamPrefix } from "../shared/ids.js";
+import type { Logger } from "../shared/log.js";
+import type { Intake } from "./intake.js";
+import type { Origin } from "./origin.js";
+import { applyEvent, linksFor, onlyProgressChanged, type CatalogueEvent } from "./reducer.js";
+import type { CatalogueStore } from "./store.js";
+
+export interface ApplyDeps {
+  readonly store: CatalogueStore;
+  readonly origin: Origin;
+  readonly streamBase: string;
+  readonly log: Logger;
+  /** Runs `fn` after every earlier call for the same key has settled (events for one video apply in order). */
+  readonly serially: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Applies a decoded event. Throws a retryable EstrenaError when trying again later can help. */
+export async function applyIntake(deps: ApplyDeps, intake: Intake): Promise<void> {
+  switch (intake.action) {
+    case "apply":
+      return deps.serially(intake.videoId, () => applyToVideo(deps, intake.videoId, intake.event));
+    case "unpublish":
+      return deps.serially(intake.videoId, () => unpublish(deps, intake.videoId));
+    case "unpublish-source": {
+      // Delete events carry no ETag, so the video ids come from the source index written at upload.
+      const ids = await deps.store.sourceVideos(intake.bucket, intake.key);
+      for (const id of ids) await deps.serially(id, () => unpublish(deps, id));
+      await deps.store.dropSource(intake.bucket, intake.key);
+      return;
+    }
+  }
+}
+
+async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent): Promise<void> {
+  const { store, origin, log } = deps;
+  const current = await store.get(id);
+  if (!current && event.kind !== "uploaded") {
+    // The upload event and transcode's first events race through the broker; redelivery sorts it out.
+    throw new EstrenaError(ErrorCode.Unavailable, `video ${id} is not in the catalogue yet`, true);
+  }
+  const links = linksFor(deps.streamBase, id);
+  const input = event.kind === "ready" ? { ...event, present: await presentFiles(origin, id) } : event;
+  const next = applyEvent(current, input, links);
+  if (event.kind === "uploaded") await store.addSourceVideo(event.upload.bucket, event.upload.key, id);
+  if (!next || next === current) {
+    log.debug({ videoId: id, kind: event.kind }, "event changes nothing");
+    return;
+  }
+  const progressOnly = current !== null && onlyProgressChanged(current, next);
+  await store.save(next, { persist: !progressOnly, message: progressOnly ? "progress" : "status" });
+  // EVENT playlists became VOD playlists: drop what the gateway cached so viewers see ENDLIST now.
+  if (next.status === "ready") await store.invalidateStream(id, "playlists");
+  log.info({ videoId: id, kind: event.kind, status: next.status, progress: next.progress }, "video updated");
+}
+
+async function presentFiles(origin: Origin, id: string): Promise<{ poster: boolean; thumbnails: boolean }> {
+  const [poster, thumbnails] = await Promise.all([origin.exists(`${streamPrefix(id)}poster.jpg`), origin.exists(`${streamPrefix(id)}thumbnails.vtt`)]);
+  return { poster, thumbnails };
+}
+
+/** Takes a video off the catalogue and out of the stream bucket. Idempotent, so a redelivery finishes the job. */
+async function unpublish(deps: ApplyDeps, id: string): Promise<void> {
+  const video = await deps.store.get(id);
+  if (video) await deps.store.drop(video);
+  const removed = await deps.origin.removePrefix(streamPrefix(id));
+  await deps.store.invalidateStream(id, "all");
+  deps.log.info({ videoId: id, removed }, "video unpublished");
+}

@@ -1,0 +1,100 @@
+import type { Redis } from "ioredis";
+import type { Config } from "../shared/config.js";
+import type { Logger } from "../shared/log.js";
+import type { Metrics } from "../shared/metrics.js";
+import type { Origin } from "./origin.js";
+import type { Subscribe } from "./sse.js";
+import type { CatalogueStore } from "./store.js";
+
+/** Everything the handler talks to, built on the first request (nothing at import time). */
+export interface Deps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly origin: Origin;
+  readonly redis: Redis;
+  readonly store: CatalogueStore;
+  readonly subscribe: Subscribe;
+  readonly serially: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Builds the real dependencies. Modules are imported here rather than at the top of the file so that
+ * a cold start pays only for what the first request needs (see docs/performance.md, catalogue cold start).
+ */
+export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
+  const [{ parseConfig }, { createLogger }, { createMetrics }, { createStorage }, { createCache }, { minioOrigin }, { createStore }] = await Promise.all([
+    import("../shared/config.js"),
+    import("../shared/log.js"),
+    import("../shared/metrics.js"),
+    import("../shared/storage.js"),
+    import("../shared/cache.js"),
+    import("./origin.js"),
+    import("./store.js"),
+  ]);
+  const config = parseConfig(env);
+  const log = createLogger("catalogue", config.logLevel);
+  const origin = minioOrigin(createStorage(config), config.streamBucket);
+  const redis = createCache(config);
+  // ioredis reconnects by itself; without a listener every failed attempt would be an uncaught 'error'.
+  redis.on("error", (err: Error) => log.debug({ err: err.message }, "redis error"));
+  await redis.connect().catch((err: Error) => log.warn({ err: err.message }, "redis unavailable at start; serving from MinIO"));
+  return {
+    config,
+    log,
+    metrics: createMetrics("catalogue"),
+    origin,
+    redis,
+    store: createStore(origin, redis, log),
+    subscribe: pubsub(redis, log),
+    serially: keyedQueue(),
+  };
+}
+
+/** One subscriber connection per process, fanned out to every SSE stream that listens. */
+function pubsub(redis: Redis, log: Logger): Subscribe {
+  let sub: Redis | null = null;
+  const listeners = new Map<string, Set<(m: string) => void>>();
+  return async (channel, onMessage) => {
+    if (!sub) {
+      sub = redis.duplicate();
+      sub.on("error", (err: Error) => log.debug({ err: err.message }, "redis subscriber error"));
+      sub.on("message", (ch: string, msg: string) => listeners.get(ch)?.forEach((f) => f(msg)));
+      await sub.connect().catch(() => undefined);
+    }
+    const set = listeners.get(channel) ?? new Set();
+    listeners.set(channel, set);
+    set.add(onMessage);
+    const client = sub;
+    if (set.size === 1) {
+      try {
+        await client.subscribe(channel);
+      } catch (err) {
+        set.delete(onMessage);
+        if (!set.size) listeners.delete(channel);
+        throw err;
+      }
+    }
+    return () => {
+      set.delete(onMessage);
+      if (set.size === 0) {
+        listeners.delete(channel);
+        client.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  };
+}
+
+/** Per-key promise chains: work for one video runs in arrival order, different videos in parallel. */
+export function keyedQueue(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, fn) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}

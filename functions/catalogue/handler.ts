@@ -1,0 +1,110 @@
+import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
+import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../shared/errors.js";
+import { isVideoId } from "../shared/ids.js";
+import type { Deps } from "./deps.js";
+
+type Route = (req: Request, res: Response, deps: Deps, params: readonly string[]) => Promise<void>;
+
+/**
+ * The catalogue's whole HTTP surface. Routes are data: add one row per endpoint.
+ * Extension point: `POST /api/qoe` (player beacons) belongs here as one more row, with its own module.
+ */
+const routes: readonly { method: string; path: RegExp; route: Route }[] = [
+  { method: "POST", path: /^\/$/, route: receiveEvent },
+  { method: "GET", path: /^\/api\/videos\/?$/, route: listVideos },
+  { method: "GET", path: /^\/api\/videos\/([^/]+)\/?$/, route: getVideo },
+  { method: "GET", path: /^\/api\/videos\/([^/]+)\/events\/?$/, route: videoEvents },
+  { method: "GET", path: /^\/healthz\/?$/, route: healthz },
+];
+
+/** Builds the functions-framework handler; `getDeps` runs on the first request and its promise is reused. */
+export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
+  let deps: Promise<Deps> | null = null;
+  return async (req, res) => {
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    const matching = routes.filter((r) => r.path.test(req.path));
+    const row = matching.find((r) => r.method === method);
+    if (!row) {
+      if (matching.length) res.set("allow", [...new Set(matching.map((r) => r.method))].join(", "));
+      return sendError(res, matching.length ? 405 : 404, new EstrenaError(matching.length ? ErrorCode.BadRequest : ErrorCode.NotFound, `no ${req.method} ${req.path}`));
+    }
+    try {
+      deps ??= getDeps().catch((err) => {
+        deps = null;
+        throw err;
+      });
+      const d = await deps;
+      await row.route(req, res, d, row.path.exec(req.path)?.slice(1) ?? []);
+    } catch (err) {
+      const e = asEstrenaError(err);
+      if (!res.headersSent) sendError(res, statusOf(e), e);
+      else res.end();
+    }
+  };
+}
+
+function sendJson(res: Response, status: number, body: unknown, cacheControl = "no-cache"): void {
+  res.status(status).set({ "content-type": "application/json; charset=utf-8", "cache-control": cacheControl }).send(JSON.stringify(body));
+}
+
+function sendError(res: Response, status: number, err: EstrenaError): void {
+  sendJson(res, status, { error: err.toJSON() }, "no-store");
+}
+
+async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<void> {
+  const [{ HTTP }, { decodeEvent }, { applyIntake }] = await Promise.all([import("cloudevents"), import("./intake.js"), import("./apply.js")]);
+  let type = "unknown";
+  try {
+    const ce = decodeEnvelope(() => HTTP.toEvent({ headers: req.headers, body: req.rawBody?.toString("utf8") ?? req.body }));
+    if (Array.isArray(ce)) throw new EstrenaError(ErrorCode.BadRequest, "batched events are not accepted");
+    type = ce.type;
+    const intake = decodeEvent({ type: ce.type, id: ce.id, data: ce.data });
+    await applyIntake({ ...deps, streamBase: deps.config.publicStreamBase }, intake);
+    deps.metrics.eventHandled(type);
+    // 204: applied, no reply event (a Knative broker re-publishes a 200 reply body).
+    res.status(204).end();
+  } catch (err) {
+    const e = asEstrenaError(err);
+    deps.metrics.eventFailed(type, e.code);
+    deps.log.warn({ type, code: e.code, retryable: e.retryable, err: e.message }, "event not applied");
+    // For event delivery 5xx means "redeliver": only for trouble that may pass. Anything else is garbage: 400.
+    sendError(res, e.retryable ? 503 : 400, e);
+  }
+}
+
+/** The cloudevents SDK throws plain errors for a missing or invalid envelope: that is the sender's fault. */
+function decodeEnvelope<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    throw new EstrenaError(ErrorCode.BadRequest, `not a CloudEvent: ${(err as Error).message}`);
+  }
+}
+
+async function listVideos(req: Request, res: Response, deps: Deps): Promise<void> {
+  const { listPage, parseListQuery } = await import("./list.js");
+  const query = parseListQuery(req.query as Record<string, unknown>);
+  sendJson(res, 200, listPage(await deps.store.all(), query));
+}
+
+async function findVideo(deps: Deps, id: string | undefined) {
+  const video = id && isVideoId(id) ? await deps.store.get(id) : null;
+  if (!video) throw new EstrenaError(ErrorCode.NotFound, `no video ${JSON.stringify(id)}`);
+  return video;
+}
+
+async function getVideo(_req: Request, res: Response, deps: Deps, [id]: readonly string[]): Promise<void> {
+  sendJson(res, 200, await findVideo(deps, id));
+}
+
+async function videoEvents(req: Request, res: Response, deps: Deps, [id]: readonly string[]): Promise<void> {
+  const first = await findVideo(deps, id);
+  const [{ streamVideoEvents }, { videoChannel }] = await Promise.all([import("./sse.js"), import("./cache-keys.js")]);
+  await streamVideoEvents(req, res, { store: deps.store, subscribe: deps.subscribe, channel: videoChannel(first.id), first });
+}
+
+async function healthz(_req: Request, res: Response, deps: Deps): Promise<void> {
+  const { health } = await import("./health.js");
+  const { httpStatus, body } = await health(deps.origin, deps.redis);
+  sendJson(res, httpStatus, body, "no-store");
+}

@@ -1,0 +1,105 @@
+import type { Client } from "minio";
+import { ErrorCode, EstrenaError } from "../shared/errors.js";
+import { isVideoId } from "../shared/ids.js";
+
+/** The stream bucket as the catalogue uses it: JSON records, existence checks, listing, removal. */
+export interface Origin {
+  getJson(key: string): Promise<unknown | null>;
+  putJson(key: string, value: unknown): Promise<void>;
+  remove(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Ids of every `videos/<id>/` prefix. */
+  listVideoIds(): Promise<string[]>;
+  /** Removes every object under a prefix; returns how many. */
+  removePrefix(prefix: string): Promise<number>;
+  ping(): Promise<void>;
+}
+
+const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchObject"]);
+const isNotFound = (err: unknown) => NOT_FOUND.has((err as { code?: string }).code ?? "");
+
+/** Storage trouble is retryable: the event is redelivered and the API answers 503. */
+function unavailable(op: string, err: unknown): EstrenaError {
+  return new EstrenaError(ErrorCode.Unavailable, `object store ${op} failed: ${(err as Error).message}`, true, { cause: err });
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+export function minioOrigin(client: Client, bucket: string): Origin {
+  return {
+    async getJson(key) {
+      let body: Buffer;
+      try {
+        body = await readAll(await client.getObject(bucket, key));
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw unavailable(`GET ${key}`, err);
+      }
+      try {
+        return JSON.parse(body.toString("utf8"));
+      } catch {
+        throw new EstrenaError(ErrorCode.Internal, `${bucket}/${key} is not JSON`);
+      }
+    },
+    async putJson(key, value) {
+      const body = Buffer.from(JSON.stringify(value));
+      try {
+        await client.putObject(bucket, key, body, body.length, { "Content-Type": "application/json", "Cache-Control": "no-cache" });
+      } catch (err) {
+        throw unavailable(`PUT ${key}`, err);
+      }
+    },
+    async remove(key) {
+      try {
+        await client.removeObject(bucket, key);
+      } catch (err) {
+        if (!isNotFound(err)) throw unavailable(`DELETE ${key}`, err);
+      }
+    },
+    async exists(key) {
+      try {
+        await client.statObject(bucket, key);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw unavailable(`HEAD ${key}`, err);
+      }
+    },
+    async listVideoIds() {
+      const ids: string[] = [];
+      try {
+        for await (const item of client.listObjectsV2(bucket, "videos/", false)) {
+          const id = (item as { prefix?: string }).prefix?.slice("videos/".length, -1);
+          if (id && isVideoId(id)) ids.push(id);
+        }
+      } catch (err) {
+        throw unavailable("LIST videos/", err);
+      }
+      return ids;
+    },
+    async removePrefix(prefix) {
+      try {
+        const names: string[] = [];
+        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+          const name = (item as { name?: string }).name;
+          if (name) names.push(name);
+        }
+        for (let i = 0; i < names.length; i += 1000) await client.removeObjects(bucket, names.slice(i, i + 1000));
+        return names.length;
+      } catch (err) {
+        throw unavailable(`DELETE ${prefix}*`, err);
+      }
+    },
+    async ping() {
+      try {
+        if (!(await client.bucketExists(bucket))) throw new Error(`bucket ${bucket} does not exist`);
+      } catch (err) {
+        throw unavailable("bucket check", err);
+      }
+    },
+  };
+}
