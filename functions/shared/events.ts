@@ -30,6 +30,9 @@ export interface VideoRef {
   readonly videoId: string;
 }
 
+/** A transcode job. The plan travels with every job so any instance can take it; functions/transcode/jobs.ts validates it. */
+export type TranscodeJobData = VideoRef & { readonly plan: Readonly<Record<string, unknown>> };
+
 export interface EstrenaEvents {
   "dev.estrena.video.processing": VideoRef & { readonly duration: number; readonly width: number; readonly height: number; readonly chunks: number };
   "dev.estrena.video.progress": VideoRef & { readonly progress: number };
@@ -37,6 +40,9 @@ export interface EstrenaEvents {
   "dev.estrena.video.ready": VideoRef & { readonly duration: number; readonly width: number; readonly height: number; readonly renditions: readonly Rendition[] };
   "dev.estrena.video.failed": VideoRef & { readonly error: { readonly code: ErrorCode; readonly message: string } };
   "dev.estrena.video.deleted": VideoRef;
+  "dev.estrena.transcode.chunk": TranscodeJobData & { readonly chunk: number };
+  "dev.estrena.transcode.audio": TranscodeJobData;
+  "dev.estrena.transcode.finalize": TranscodeJobData;
 }
 export type EstrenaType = keyof EstrenaEvents;
 
@@ -48,6 +54,9 @@ export const ESTRENA_TYPES = [
   "dev.estrena.video.ready",
   "dev.estrena.video.failed",
   "dev.estrena.video.deleted",
+  "dev.estrena.transcode.chunk",
+  "dev.estrena.transcode.audio",
+  "dev.estrena.transcode.finalize",
 ] as const satisfies readonly EstrenaType[];
 
 export const SOURCE = "/estrena";
