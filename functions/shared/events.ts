@@ -26,6 +26,21 @@ export interface UploadData {
   readonly eventTime: string;
 }
 
+/**
+ * Data of an ObjectRemoved event. Delete records carry no ETag, so no video id: the catalogue finds the
+ * video(s) by (bucket, key). See docs/events.md.
+ */
+export interface RemovedData {
+  readonly bucket: string;
+  /** Decoded object key. */
+  readonly key: string;
+  readonly versionId?: string;
+  /** MinIO's per-event sequencer; orders events on the same key. */
+  readonly sequencer?: string;
+  readonly eventName: string;
+  readonly eventTime: string;
+}
+
 export interface VideoRef {
   readonly videoId: string;
 }
