@@ -1,0 +1,141 @@
+import type Hls from "hls.js";
+import type { ErrorData, LevelSwitchedData, ManifestParsedData } from "hls.js";
+import type { LevelInfo, Piece, PlayerContext } from "./events.js";
+import { listenDom } from "../shared/dom.js";
+import { describeFatal, recoveryFor } from "./recovery.js";
+
+type HlsClass = typeof Hls;
+
+/** Whether to skip hls.js: only when the browser plays HLS itself and has no MediaSource (Safari on iPhone). */
+export function prefersNativeHls(video: HTMLVideoElement): boolean {
+  const hasMse = "MediaSource" in window || "ManagedMediaSource" in window;
+  return !hasMse && video.canPlayType("application/vnd.apple.mpegurl") !== "";
+}
+
+/** Starts fetching hls.js; only the player page calls this, so the catalogue never downloads it. */
+export function loadHls(): Promise<HlsClass> {
+  return import("hls.js").then((m) => m.default);
+}
+
+/**
+ * Owns playback: attaches hls.js (or native HLS) once the video has a playlist, retries network trouble
+ * quietly, recovers media errors, and reports what stays broken as one `fatal` event.
+ */
+export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> | null; startAt: number | null }): Piece {
+  const { bus, video } = ctx;
+  let hls: Hls | null = null;
+  let src: string | null = null;
+  let attempts = { network: 0, media: 0 };
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let destroyed = false;
+  let levels: LevelInfo[] = [];
+
+  const levelInfo = (i: number): LevelInfo | undefined => levels.find((l) => l.index === i);
+
+  function attach(url: string, startAt: number | null): void {
+    src = url;
+    if (!opts.hls) {
+      video.src = url;
+      if (startAt !== null) video.addEventListener("loadedmetadata", () => (video.currentTime = startAt), { once: true });
+      bus.emit("levels", { levels: [], native: true });
+      void autoplay();
+      return;
+    }
+    opts.hls.then(
+      (HlsCtor) => {
+        if (destroyed) return;
+        if (!HlsCtor.isSupported()) {
+          bus.emit("fatal", { kind: "unsupported", message: describeFatal("unsupported") });
+          return;
+        }
+        hls = new HlsCtor({
+          // The worker is shipped as a same-origin file (see web/vite.config.ts) so the CSP needs no blob: workers.
+          workerPath: "/assets/hls.worker.js",
+          enableWorker: true,
+          // A video still being transcoded has an EVENT playlist; viewers start at the beginning, not the live edge.
+          startPosition: startAt ?? 0,
+          capLevelToPlayerSize: true,
+          backBufferLength: 90,
+        });
+        hls.on(HlsCtor.Events.MANIFEST_PARSED, (_e, data: ManifestParsedData) => {
+          levels = data.levels.map((l, index) => ({ index, height: l.height, width: l.width, bandwidth: l.bitrate }));
+          bus.emit("levels", { levels, native: false });
+          void autoplay();
+        });
+        hls.on(HlsCtor.Events.LEVEL_SWITCHED, (_e, data: LevelSwitchedData) => {
+          const level = levelInfo(data.level);
+          if (level) bus.emit("level-switched", { level, auto: hls?.autoLevelEnabled ?? true });
+        });
+        hls.on(HlsCtor.Events.FRAG_BUFFERED, () => {
+          if (attempts.network || attempts.media) bus.emit("recovered", {});
+          attempts = { network: 0, media: 0 };
+        });
+        hls.on(HlsCtor.Events.ERROR, (_e, data: ErrorData) => onError(data));
+        hls.loadSource(url);
+        hls.attachMedia(video);
+      },
+      () => bus.emit("fatal", { kind: "network", message: describeFatal("network"), detail: "could not load the player code" }),
+    );
+  }
+
+  function onError(data: ErrorData): void {
+    if (!data.fatal || !hls) return; // hls.js retries non-fatal errors by itself.
+    ctx.root.dataset.hlsFatal = String(Number(ctx.root.dataset.hlsFatal ?? 0) + 1);
+    const status = data.response?.code ?? 0;
+    const step = recoveryFor(data.type, status, attempts);
+    if (step.kind === "reload") {
+      attempts.network++;
+      retryTimer = setTimeout(() => hls?.startLoad(video.currentTime || -1), step.delayMs);
+    } else if (step.kind === "recover-media") {
+      attempts.media++;
+      if (step.swapAudio) hls.swapAudioCodec();
+      hls.recoverMediaError();
+    } else {
+      bus.emit("fatal", { kind: step.fatal, message: describeFatal(step.fatal), detail: data.details });
+    }
+  }
+
+  async function autoplay(): Promise<void> {
+    try {
+      await video.play();
+    } catch {
+      // Autoplay refused (no user gesture yet): the poster and play button stay up; nothing to report.
+    }
+  }
+
+  function restart(at: number): void {
+    hls?.destroy();
+    hls = null;
+    attempts = { network: 0, media: 0 };
+    if (src) attach(src, at > 0 ? at : null);
+  }
+
+  const offBus = bus.on({
+    video: (v) => {
+      if (!src && v.hls && v.status !== "failed") attach(v.hls, opts.startAt);
+    },
+    "select-level": ({ index }) => {
+      if (!hls) return;
+      // currentLevel flushes the buffer so the choice shows at once; -1 hands control back to ABR.
+      hls.currentLevel = index;
+    },
+    retry: ({ at }) => restart(at),
+  });
+  const offDom = listenDom(video, {
+    error: () => {
+      // With hls.js attached, its ERROR event is the authority; this covers native HLS.
+      if (!hls && src) bus.emit("fatal", { kind: "media", message: describeFatal("media"), detail: video.error?.message });
+    },
+  });
+
+  return {
+    destroy() {
+      destroyed = true;
+      clearTimeout(retryTimer);
+      offBus();
+      offDom();
+      hls?.destroy();
+      hls = null;
+    },
+  };
+}
