@@ -1,0 +1,98 @@
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { killGroup } from "./processes.js";
+
+/** What the lock file says about the stack that holds it. */
+export interface LockInfo {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly urls: Readonly<Record<string, string>>;
+  /** Supervised children by name (process-group leaders), so a stale lock's leftovers can be cleaned up. */
+  readonly children: Readonly<Record<string, number>>;
+}
+
+export class StackRunningError extends Error {
+  override name = "StackRunningError";
+  constructor(readonly info: LockInfo, readonly file: string) {
+    super(
+      `estrena is already running (pid ${info.pid}, since ${info.startedAt}; web ${info.urls.web ?? "?"}). ` +
+        `Stop it with Ctrl-C in its terminal or \`kill ${info.pid}\`; lock file ${file}`,
+    );
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A pid is ours when it is alive and still a node process (pids get reused after a reboot). */
+function isStack(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
+/**
+ * One stack per state directory. Takes `<state>/stack.lock` atomically; a lock whose owner is gone is stale,
+ * and the children it lists are killed before it is taken over (a stack killed with SIGKILL leaves them).
+ */
+export class StackLock {
+  readonly file: string;
+  private info: LockInfo;
+
+  constructor(stateDir: string) {
+    this.file = join(stateDir, "stack.lock");
+    this.info = { pid: process.pid, startedAt: new Date().toISOString(), urls: {}, children: {} };
+  }
+
+  /** Returns the names of stale children it killed. */
+  acquire(): string[] {
+    const killed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      try {
+        const fd = openSync(this.file, "wx", 0o600);
+        writeSync(fd, JSON.stringify(this.info));
+        closeSync(fd);
+        return killed;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      let old: LockInfo | undefined;
+      try {
+        old = JSON.parse(readFileSync(this.file, "utf8")) as LockInfo;
+      } catch {
+        old = undefined; // half-written: treat as stale
+      }
+      if (old && old.pid !== process.pid && isStack(old.pid)) throw new StackRunningError(old, this.file);
+      for (const [name, pid] of Object.entries(old?.children ?? {})) {
+        if (!alive(pid)) continue;
+        killGroup(pid, "SIGKILL");
+        killed.push(name);
+      }
+      rmSync(this.file, { force: true });
+    }
+    throw new Error(`could not take ${this.file}`);
+  }
+
+  update(patch: Partial<Pick<LockInfo, "urls" | "children">>): void {
+    this.info = { ...this.info, ...patch };
+    if (existsSync(this.file)) writeFileSync(this.file, JSON.stringify(this.info));
+  }
+
+  release(): void {
+    try {
+      const cur = JSON.parse(readFileSync(this.file, "utf8")) as LockInfo;
+      if (cur.pid === process.pid) rmSync(this.file, { force: true });
+    } catch {
+      /* already gone */
+    }
+  }
+}

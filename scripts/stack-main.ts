@@ -1,0 +1,57 @@
+import { relative } from "node:path";
+import { createLogger } from "../functions/shared/log.js";
+import { StackRunningError } from "./lock.js";
+import { startStack, type StackHandle } from "./stack.js";
+import { REPO_ROOT } from "./stack-config.js";
+
+/** `npm start`: run the stack in the foreground until Ctrl-C or SIGTERM. */
+export async function main(): Promise<void> {
+  const log = createLogger("stack");
+  let stack: StackHandle | undefined;
+  let stopping = 0;
+  const shutdown = (sig: string) => {
+    // npm forwards the terminal's Ctrl-C, so one keypress can arrive twice; a later one means "now".
+    if (stopping && Date.now() - stopping > 1500) {
+      log.warn("second signal: killing everything now");
+      process.exit(130);
+    }
+    if (stopping) return;
+    stopping = Date.now();
+    log.info({ sig }, "stopping estrena");
+    void (stack?.stop() ?? Promise.resolve()).then(
+      () => (log.info("everything stopped"), process.exit(0)),
+      (err: unknown) => (log.error({ err }, "stop failed"), process.exit(1)),
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGHUP", () => shutdown("SIGHUP"));
+
+  try {
+    stack = await startStack({ foreground: true, log });
+  } catch (err) {
+    if (err instanceof StackRunningError) {
+      process.stderr.write(`\n${err.message}\n\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`\nestrena did not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  if (stopping) return;
+  const u = stack.urls;
+  const creds = relative(REPO_ROOT, stack.credentials.file) || stack.credentials.file;
+  process.stdout.write(
+    [
+      "",
+      "  estrena is running",
+      `    web page        ${u.web}`,
+      `    API             ${u.api}   (health: ${u.healthz})`,
+      `    MinIO console   ${u.console}   login: user ${stack.credentials.user}, password in ${creds} (MINIO_ROOT_PASSWORD)`,
+      `    S3 API          ${u.minio}   drop videos into the "uploads" bucket, or into ${relative(REPO_ROOT, process.env.ESTRENA_MEDIA_DIR ?? "media") || "media"}/`,
+      `    logs            ${relative(REPO_ROOT, stack.stateDir) || stack.stateDir}/logs/`,
+      "  Ctrl-C stops everything.",
+      "",
+      "",
+    ].join("\n"),
+  );
+}
