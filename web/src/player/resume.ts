@@ -17,7 +17,7 @@ export interface KeyValueStore {
 export const RESUME_PREFIX = "estrena:resume:";
 /** Positions in the first seconds are not worth resuming. */
 export const MIN_RESUME_SECONDS = 5;
-/** Within this many seconds of the end, the video counts as watched and starts over next time. */
+/** Within this many seconds of the end (or 5% of a short video), it counts as watched and starts over next time. */
 export const END_MARGIN_SECONDS = 10;
 /** Oldest entries beyond this count are dropped so storage stays small. */
 export const MAX_ENTRIES = 50;
@@ -25,7 +25,7 @@ export const MAX_ENTRIES = 50;
 /** Decides what to store for a position: an entry, or null meaning "forget this video". */
 export function resumeEntry(t: number, d: number, now: number): ResumeEntry | null {
   if (!Number.isFinite(t) || t < MIN_RESUME_SECONDS) return null;
-  if (Number.isFinite(d) && d > 0 && t > d - END_MARGIN_SECONDS) return null;
+  if (Number.isFinite(d) && d > 0 && t > d - Math.min(END_MARGIN_SECONDS, d * 0.05)) return null;
   return { t: Math.floor(t * 10) / 10, d: Number.isFinite(d) ? d : 0, at: now };
 }
 
