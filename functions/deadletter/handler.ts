@@ -1,0 +1,74 @@
+import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
+import { HTTP, type CloudEvent } from "cloudevents";
+import { parseConfig } from "../shared/config.js";
+import { createLogger, type Logger } from "../shared/log.js";
+import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
+import { createStorage } from "../shared/storage.js";
+import { deadLetterRecord } from "./record.js";
+
+export interface DeadLetterDeps {
+  /** Stores one object in the stream bucket. */
+  readonly put: (key: string, body: string) => Promise<void>;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  readonly now?: () => Date;
+}
+
+function rawBody(req: Request): string {
+  const raw = (req as Request & { rawBody?: Buffer }).rawBody;
+  if (raw) return raw.toString("utf8");
+  return typeof req.body === "string" ? req.body : JSON.stringify(req.body ?? "");
+}
+
+/**
+ * The Broker's dead-letter sink. Answers 202 once the event is stored (no reply event: a dead letter must never
+ * re-enter the Broker), 400 for a request that is not a CloudEvent, 503 when storage fails so delivery is retried.
+ */
+export function createDeadLetterHandler(getDeps: () => DeadLetterDeps): HttpFunction {
+  return async (req: Request, res: Response) => {
+    if (req.method === "GET" || req.method === "HEAD") return void res.status(200).json({ status: "ok" });
+    const deps = getDeps();
+    let event: CloudEvent<unknown>;
+    try {
+      const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body: rawBody(req) });
+      if (Array.isArray(parsed)) throw new Error("batched CloudEvents are not accepted");
+      event = parsed as CloudEvent<unknown>;
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message }, "dead-letter request is not a CloudEvent");
+      return void res.status(400).json({ error: { code: "bad-request", message: (err as Error).message } });
+    }
+    const record = deadLetterRecord(event, (deps.now ?? (() => new Date()))());
+    try {
+      await deps.put(record.key, record.body);
+    } catch (err) {
+      deps.metrics?.eventFailed(event.type, "unavailable");
+      deps.log.error({ ...record.summary, err: (err as Error).message }, "dead letter not stored; asking for redelivery");
+      return void res.status(503).json({ error: { code: "unavailable", message: (err as Error).message } });
+    }
+    deps.metrics?.eventHandled(event.type);
+    deps.log.error({ ...record.summary, key: record.key }, "event dead-lettered: delivery failed after every retry");
+    res.status(202).end();
+  };
+}
+
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
+/** The deployed handler, with `GET /metrics`; deps are built from the environment on first use. */
+export function deadLetterHandler(env: NodeJS.ProcessEnv = process.env): HttpFunction {
+  const metrics = once(() => createMetrics("deadletter"));
+  const deps = once((): DeadLetterDeps => {
+    const config = parseConfig(env);
+    const s3 = createStorage(config);
+    return {
+      put: async (key, body) => {
+        await s3.putObject(config.streamBucket, key, Buffer.from(body), Buffer.byteLength(body), { "Content-Type": "application/json" });
+      },
+      log: createLogger("deadletter", config.logLevel),
+      metrics: metrics(),
+    };
+  });
+  return withMetrics(metrics, createDeadLetterHandler(deps));
+}
