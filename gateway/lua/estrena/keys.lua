@@ -1,0 +1,17 @@
+-- Redis key names shared with the catalogue (functions/catalogue/cache-keys.ts builds the same strings;
+-- test/unit/cache-keys.test.ts checks that both files agree).
+local _M = {}
+
+_M.PREFIX = "estrena:"
+
+-- Gateway L2 entry for /stream/<id>/<file>: a hash {etag, body}.
+function _M.stream_object(id, file)
+  return "estrena:gw:obj:" .. id .. "/" .. file
+end
+
+-- Set of the L2 entries held for one video, so the catalogue can drop them on ready/delete without SCAN.
+function _M.stream_index(id)
+  return "estrena:gw:keys:" .. id
+end
+
+return _M
