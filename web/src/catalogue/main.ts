@@ -8,7 +8,7 @@ import { renderCard } from "./card.js";
 /** Streams open at once; the rest poll (HTTP/1.1 allows ~6 connections per host, and the page needs some). */
 const MAX_STREAMS = 3;
 /** How often the first page is re-read so new uploads appear without a reload. */
-const REFRESH_MS = 5000;
+const REFRESH_MS = 3000;
 const SEARCH_DEBOUNCE_MS = 250;
 
 interface Shown {

@@ -1,0 +1,262 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Video } from "../../functions/shared/video.js";
+import { startTestStack, type TestStack } from "../support/stack.js";
+import { IMG_DIR, median, RECORD, writeWebPerformance } from "./record.js";
+import { ensureWebBuilt, launchBrowser, makeClip, playerState, upload } from "./support.js";
+
+// Sources up to 16 s are one transcode job; longer ones are chunked (4 s first, so playback starts early).
+const STACK_ENV = { CHUNK_SECONDS: "16", FIRST_CHUNK_SECONDS: "4" };
+
+let stack: TestStack;
+let browser: Browser;
+let dir: string;
+const measured: { ttffMs: number[]; firstPlayMs: number | null; progressiveMs: number | null } = { ttffMs: [], firstPlayMs: null, progressiveMs: null };
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  dir = mkdtempSync(join(tmpdir(), "estrena-e2e-"));
+  stack = await startTestStack({ env: STACK_ENV });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (RECORD && measured.ttffMs.length) recordPerformance();
+});
+
+async function apiVideo(page: Page, id: string): Promise<Video> {
+  const res = await page.request.get(`${stack.urls.web.replace(/\/$/, "")}/api/videos/${id}`);
+  expect(res.status()).toBe(200);
+  return (await res.json()) as Video;
+}
+
+/** Records, inside the page, every state a card shows (test instrumentation, not part of the product). */
+async function recordCardStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __states: Record<string, string[]>; __samePage: boolean };
+    w.__states = {};
+    w.__samePage = true;
+    const grid = document.getElementById("grid")!;
+    const snap = (): void => {
+      for (const card of grid.querySelectorAll<HTMLElement>(".card")) {
+        const id = card.dataset.id!;
+        const bar = card.querySelector("[role=progressbar]");
+        const entry = `${card.dataset.status} ${bar?.getAttribute("aria-valuenow") ?? "-"}`;
+        const list = (w.__states[id] ??= []);
+        if (list.at(-1) !== entry) list.push(entry);
+      }
+    };
+    new MutationObserver(snap).observe(grid, { childList: true, subtree: true, attributes: true });
+    snap();
+  });
+}
+
+describe("watching in Chromium", () => {
+  it("shows an upload processing, turns it ready without a reload, then plays, switches, scrubs, resumes and takes keys", async () => {
+    const clip = join(dir, "bars.mp4");
+    makeClip(clip, 14);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+
+    // Catalogue: empty at first, telling editors how to add videos.
+    await page.goto(stack.urls.web);
+    await page.waitForSelector("#empty:not([hidden])");
+    expect(await page.textContent("#empty")).toContain("npm run upload -- FILE");
+    await recordCardStates(page);
+
+    const id = await upload(stack, clip, "e2e/bars.mp4", "Colour bars <b>&amp;</b> tone");
+    const card = page.locator(`.card[data-id="${id}"]`);
+    await card.waitFor({ timeout: 60_000 });
+    await page.locator(`.card[data-id="${id}"][data-status="ready"]`).waitFor({ timeout: 180_000 });
+
+    const states = await page.evaluate((vid) => (window as unknown as { __states: Record<string, string[]> }).__states[vid] ?? [], id);
+    const progress = states.filter((s) => s.startsWith("processing ")).map((s) => Number(s.split(" ")[1]));
+    // It appeared before it was ready, showed processing, and the figure moved while we watched.
+    expect(states[0]?.startsWith("ready")).toBe(false);
+    expect(new Set(progress).size).toBeGreaterThanOrEqual(2);
+    expect(states.at(-1)).toBe("ready -");
+    expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
+    // The title is text, never markup.
+    expect(await card.locator(".card-title").textContent()).toBe("Colour bars <b>&amp;</b> tone");
+    expect(await card.locator(".card-title b").count()).toBe(0);
+    await card.locator("img").evaluate((img: HTMLImageElement) => img.decode());
+    if (RECORD) await page.screenshot({ path: join(IMG_DIR, "catalogue.png") });
+
+    // Player: opened from the card, it starts by itself.
+    await card.locator("a").click();
+    await page.waitForURL(/watch\.html\?v=/);
+    await page.waitForFunction(() => document.getElementById("player")?.dataset.firstFrameMs, null, { timeout: 30_000 });
+    const first = await playerState(page);
+    measured.firstPlayMs = first.firstFrameMs;
+    expect(first.paused).toBe(false);
+
+    // currentTime advances at least 3 s, with no fatal hls.js error.
+    await page.waitForFunction((t0) => document.querySelector("video")!.currentTime >= t0 + 3, first.t, { timeout: 30_000 });
+    expect((await playerState(page)).fatal).toBe(0);
+
+    // Quality: choose the lowest rendition, and the picture really changes to it.
+    const video = await apiVideo(page, id);
+    const heights = video.renditions.map((r) => r.height).sort((a, b) => a - b);
+    expect(heights.length).toBeGreaterThanOrEqual(2);
+    const lowest = heights[0]!;
+    await page.click("#quality-button");
+    const items = page.locator("#quality-list [role=menuitemradio]");
+    expect(await items.allTextContents()).toEqual(["Auto", ...[...heights].reverse().map((h) => expect.stringMatching(new RegExp(`^${h}p`)))]);
+    await items.last().click();
+    await page.waitForFunction((h) => document.querySelector("video")!.videoHeight === h, lowest, { timeout: 30_000 });
+    await page.waitForFunction((h) => document.getElementById("quality-button")!.textContent === `${h}p`, lowest, { timeout: 10_000 });
+    expect(await page.getAttribute(`#quality-list [aria-checked="true"]`, "data-value")).not.toBe("auto");
+
+    // Scrub: hovering the seek bar shows a thumbnail from the sprite.
+    const bar = (await page.locator("#seek").boundingBox())!;
+    await page.mouse.move(bar.x + bar.width * 0.6, bar.y + bar.height / 2);
+    await page.mouse.move(bar.x + bar.width * 0.62, bar.y + bar.height / 2);
+    await page.locator("#preview.has-thumb:not([hidden])").waitFor({ timeout: 10_000 });
+    const sprite = await page.evaluate(() => getComputedStyle(document.getElementById("preview-thumb")!).backgroundImage);
+    expect(sprite).toContain(`/stream/${id}/`);
+    const spriteRes = await page.request.get(sprite.replace(/^url\("?|"?\)$/g, ""));
+    expect(spriteRes.status()).toBe(200);
+    expect(spriteRes.headers()["content-type"]).toMatch(/^image\//);
+    if (RECORD) await page.screenshot({ path: join(IMG_DIR, "player.png") });
+    await page.mouse.move(bar.x + bar.width / 2, bar.y - 200);
+
+    // Resume: leave at 8 s, reload, and it continues from there.
+    await page.evaluate(() => {
+      const v = document.querySelector("video")!;
+      v.currentTime = 8;
+      return new Promise((r) => v.addEventListener("seeked", r, { once: true }));
+    });
+    await page.evaluate(() => document.querySelector("video")!.pause());
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById("player")?.dataset.loaded === "true", null, { timeout: 30_000 });
+    const resumed = await playerState(page);
+    expect(resumed.t).toBeGreaterThanOrEqual(7.5);
+    expect(await page.textContent("#toast")).toContain("Resuming at 0:08");
+
+    // Keyboard shortcuts.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const paused0 = (await playerState(page)).paused;
+    await page.keyboard.press("k");
+    await page.waitForFunction((p) => document.querySelector("video")!.paused === !p, paused0);
+    if (!(await playerState(page)).paused) await page.keyboard.press(" ");
+    await page.waitForFunction(() => document.querySelector("video")!.paused);
+    const t1 = (await playerState(page)).t;
+    await page.keyboard.press("j");
+    await page.waitForFunction((t) => Math.abs(document.querySelector("video")!.currentTime - Math.max(0, t - 10)) < 0.01, t1);
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction((t) => Math.abs(document.querySelector("video")!.currentTime - (Math.max(0, t - 10) + 5)) < 0.01, t1);
+    await page.keyboard.press("l");
+    await page.waitForFunction((t) => Math.abs(document.querySelector("video")!.currentTime - (Math.max(0, t - 10) + 15)) < 0.01, t1);
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForFunction((t) => Math.abs(document.querySelector("video")!.currentTime - (Math.max(0, t - 10) + 10)) < 0.01, t1);
+    const muted0 = await page.evaluate(() => document.querySelector("video")!.muted);
+    await page.keyboard.press("m");
+    expect(await page.evaluate(() => document.querySelector("video")!.muted)).toBe(!muted0);
+    await page.keyboard.press("?");
+    expect(await page.evaluate(() => (document.getElementById("help") as HTMLDialogElement).open)).toBe(true);
+    expect(await page.locator("#help-list dt").count()).toBeGreaterThanOrEqual(10);
+    await page.keyboard.press("Escape");
+    expect(await page.evaluate(() => (document.getElementById("help") as HTMLDialogElement).open)).toBe(false);
+    await page.keyboard.press("f");
+    await page.waitForFunction(() => document.fullscreenElement?.id === "player");
+    await page.keyboard.press("f");
+    await page.waitForFunction(() => document.fullscreenElement === null);
+
+    expect((await playerState(page)).fatal).toBe(0);
+    expect(pageErrors).toEqual([]);
+
+    // Time to first frame with the stack warm, for docs/performance.md.
+    if (RECORD) {
+      for (let i = 0; i < 5; i++) {
+        await page.evaluate(() => localStorage.clear());
+        await page.goto(`${stack.urls.web.replace(/\/$/, "")}/watch.html?v=${id}`);
+        await page.waitForFunction(() => document.getElementById("player")?.dataset.firstFrameMs, null, { timeout: 30_000 });
+        measured.ttffMs.push((await playerState(page)).firstFrameMs!);
+      }
+    }
+    await page.close();
+  }, 400_000);
+
+  it("plays a video while it is still being transcoded, and the playable range grows", async () => {
+    const clip = join(dir, "long.mp4");
+    makeClip(clip, 48);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.addInitScript(() => {
+      // Notes the catalogue status at the moment the first frame shows (test instrumentation).
+      document.addEventListener("DOMContentLoaded", () => {
+        const root = document.getElementById("player")!;
+        new MutationObserver(() => {
+          if (root.dataset.firstFrameMs && !root.dataset.statusAtFirstFrame) {
+            root.dataset.statusAtFirstFrame = root.dataset.status ?? "";
+            const v = document.querySelector("video")!;
+            root.dataset.seekableAtFirstFrame = String(v.seekable.length ? v.seekable.end(v.seekable.length - 1) : 0);
+          }
+        }).observe(root, { attributes: true });
+      });
+    });
+    const id = await upload(stack, clip, "e2e/long.mp4", "Long bars");
+
+    // Open the player as soon as the catalogue says the video is playable, i.e. has a master playlist.
+    await page.goto(stack.urls.web);
+    let v: Video | null = null;
+    await expect
+      .poll(async () => {
+        const res = await page.request.get(`${stack.urls.web.replace(/\/$/, "")}/api/videos/${id}`);
+        v = res.ok() ? ((await res.json()) as Video) : null;
+        return v ? `${v.status}${v.hls ? " playable" : ""}` : "absent";
+      }, { timeout: 180_000, interval: 200 })
+      .toMatch(/playable$/);
+    expect(v!.status).toBe("processing");
+    await page.goto(`${stack.urls.web.replace(/\/$/, "")}/watch.html?v=${id}`);
+    await page.waitForFunction(() => document.getElementById("player")?.dataset.statusAtFirstFrame, null, { timeout: 60_000 });
+    const at = await page.evaluate(() => ({ ...document.getElementById("player")!.dataset }));
+    measured.progressiveMs = Number(at.firstFrameMs);
+    expect(at.statusAtFirstFrame).toBe("processing");
+    expect(Number(at.seekableAtFirstFrame)).toBeLessThan(47);
+    expect(await page.isVisible("#badge")).toBe(true);
+
+    // It keeps playing across chunk joins while the rest is published, and ends up whole.
+    const t0 = (await playerState(page)).t;
+    await page.waitForFunction((t) => document.querySelector("video")!.currentTime >= t + 3, t0, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById("player")!.dataset.status === "ready", null, { timeout: 240_000 });
+    await page.waitForFunction(() => {
+      const s = document.querySelector("video")!.seekable;
+      return s.length > 0 && s.end(s.length - 1) >= 47;
+    }, null, { timeout: 60_000 });
+    expect(await page.isVisible("#badge")).toBe(false);
+    const end = await playerState(page);
+    expect(end.fatal).toBe(0);
+    expect(end.seekableEnd).toBeGreaterThan(Number(at.seekableAtFirstFrame));
+    await page.close();
+  }, 400_000);
+});
+
+function recordPerformance(): void {
+  mkdirSync(IMG_DIR, { recursive: true });
+  const rows = [
+    `| first play, from the catalogue card (cold caches) | ${measured.firstPlayMs ?? "—"} |`,
+    `| player page opened directly, warm (median of ${measured.ttffMs.length}: ${measured.ttffMs.join(", ")}) | ${median(measured.ttffMs)} |`,
+    `| a video still transcoding, opened as soon as it is playable | ${measured.progressiveMs ?? "—"} |`,
+  ];
+  writeWebPerformance(`## Web: time to first frame
+
+Measured by \`ESTRENA_RECORD=1 npx vitest run test/e2e/watch.test.ts\` in Debian's Chromium (headless, 1280×720,
+loopback, the full local stack on 2 shared cores), ${new Date().toISOString().slice(0, 10)}. Time to first frame is
+taken from navigation start (\`performance.now()\` in the first \`requestVideoFrameCallback\`), so it includes the
+HTML, the player code, hls.js (loaded only on this page), the catalogue record, the playlists and the first segments.
+The same figure is sent to \`POST /api/qoe\` as the startup time.
+
+| case | ms |
+|---|---|
+${rows.join("\n")}
+
+Page weight: the catalogue page loads no hls.js; the player page fetches hls.js as a separate chunk in parallel
+with the video's record.`);
+}
