@@ -40,6 +40,21 @@ function isStack(pid: number): boolean {
   }
 }
 
+/** Blocks until a killed process is gone, so its ports are free before the new stack checks them. */
+function waitGone(pid: number, ms: number): void {
+  const deadline = Date.now() + ms;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  while (alive(pid) && !isZombie(pid) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 20);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * One stack per state directory. Takes `<state>/stack.lock` atomically; a lock whose owner is gone is stale,
  * and the children it lists are killed before it is taken over (a stack killed with SIGKILL leaves them).
@@ -76,6 +91,7 @@ export class StackLock {
         if (!alive(pid)) continue;
         killGroup(pid, "SIGKILL");
         killed.push(name);
+        waitGone(pid, 5_000);
       }
       rmSync(this.file, { force: true });
     }

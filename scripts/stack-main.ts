@@ -47,7 +47,7 @@ export async function main(): Promise<void> {
       `    web page        ${u.web}`,
       `    API             ${u.api}   (health: ${u.healthz})`,
       `    MinIO console   ${u.console}   login: user ${stack.credentials.user}, password in ${creds} (MINIO_ROOT_PASSWORD)`,
-      `    S3 API          ${u.minio}   drop videos into the "uploads" bucket, or into ${relative(REPO_ROOT, process.env.ESTRENA_MEDIA_DIR ?? "media") || "media"}/`,
+      `    S3 API          ${u.minio}   drop videos into the "uploads" bucket, or into ${relative(REPO_ROOT, stack.mediaDir)}/`,
       `    logs            ${relative(REPO_ROOT, stack.stateDir) || stack.stateDir}/logs/`,
       "  Ctrl-C stops everything.",
       "",

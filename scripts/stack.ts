@@ -34,6 +34,8 @@ export type ServiceName = "redis" | "router" | "catalogue" | "transcode" | "inge
 
 export interface StackHandle {
   readonly stateDir: string;
+  /** The watched folder. */
+  readonly mediaDir: string;
   readonly ports: Ports;
   readonly urls: { web: string; api: string; healthz: string; gateway: string; minio: string; console: string; router: string; redis: string; ingest: string; transcode: string; catalogue: string };
   readonly credentials: { readonly user: string; readonly password: string; readonly webhookToken: string; readonly file: string };
@@ -168,6 +170,7 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
   };
   return {
     stateDir: s.stateDir,
+    mediaDir: s.mediaDir,
     ports: s.ports,
     urls,
     credentials: { user: creds.user, password: creds.password, webhookToken: creds.webhookToken, file: creds.file },
@@ -203,7 +206,7 @@ async function withRetry<T>(fn: () => Promise<T>, tries: number, delayMs: number
 
 export { SERVICE_PORTS };
 
+// `node dist/scripts/stack.js` is npm start's entry. Not awaited: stack-main imports this module, which must finish first.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { main } = await import("./stack-main.js");
-  await main();
+  void import("./stack-main.js").then((m) => m.main());
 }
