@@ -1,0 +1,63 @@
+/** A time range of the source, encoded by one short job. Boundaries fall on segment starts. */
+export interface Chunk {
+  readonly index: number;
+  /** Seconds from the start of the source. A whole number of segments. */
+  readonly start: number;
+  /** Seconds; every chunk but the last is a whole number of segments. */
+  readonly duration: number;
+}
+
+export interface ChunkOptions {
+  readonly segmentSeconds: number;
+  /** Sources longer than this are chunked; chunks are this long (rounded down to whole segments, at least one). */
+  readonly chunkSeconds: number;
+  /** The first chunk of a chunked source is this short, so the video becomes playable early. */
+  readonly firstChunkSeconds: number;
+}
+
+/**
+ * Splits a source into chunks aligned to segment boundaries. Pure.
+ * A source no longer than `chunkSeconds` is one chunk. Otherwise a short first chunk, then full chunks; a last
+ * remainder shorter than one segment joins the chunk before it, so no chunk is a sliver.
+ */
+export function planChunks(duration: number, o: ChunkOptions): Chunk[] {
+  const seg = o.segmentSeconds;
+  const full = Math.max(1, Math.floor(o.chunkSeconds / seg)) * seg;
+  if (duration <= full) return [{ index: 0, start: 0, duration }];
+  const first = Math.min(full, Math.max(1, Math.floor(o.firstChunkSeconds / seg)) * seg);
+  const starts = [0];
+  for (let t = first; t < duration; t += full) starts.push(t);
+  const last = starts[starts.length - 1] ?? 0;
+  if (starts.length > 1 && duration - last < seg) starts.pop();
+  return starts.map((start, index) => {
+    const end = starts[index + 1] ?? duration;
+    return { index, start, duration: round6(end - start) };
+  });
+}
+
+/** Number of segments a chunk yields: whole segments plus a shorter tail. */
+export function segmentCount(chunk: Chunk, segmentSeconds: number): number {
+  return Math.max(1, Math.ceil(chunk.duration / segmentSeconds - 1e-6));
+}
+
+/** Chunk indices to start right away: a window of `parallelism`. Each finished chunk then starts `index + parallelism`. */
+export function initialChunks(total: number, parallelism: number): number[] {
+  return Array.from({ length: Math.min(total, parallelism) }, (_, i) => i);
+}
+
+/** The chunk a finished chunk hands on to (sliding window), or null at the end. */
+export function nextChunk(done: number, total: number, parallelism: number): number | null {
+  const n = done + parallelism;
+  return n < total ? n : null;
+}
+
+/** How many chunks from 0 are all done: the part of the video that can be published without gaps. */
+export function contiguousDone(done: ReadonlySet<number>): number {
+  let k = 0;
+  while (done.has(k)) k++;
+  return k;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,41 @@
+import type { CloudEvent } from "cloudevents";
+import { createCache } from "../shared/cache.js";
+import type { Config } from "../shared/config.js";
+import { parseCeOverrides, sendEvent } from "../shared/events.js";
+import { createLogger, type Logger } from "../shared/log.js";
+import { createStorage } from "../shared/storage.js";
+import { createFfmpegRunner, type FfmpegRunner } from "./ffmpeg.js";
+import { redisJobState, type JobState } from "./state.js";
+import { minioStore, type Store } from "./store.js";
+
+/** What the transcode steps use from the outside world. Tests and the bench build it with real services. */
+export interface Deps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly store: Store;
+  readonly state: JobState;
+  readonly ffmpeg: FfmpegRunner;
+  /** Sends an event to K_SINK (job fan-out, progress). */
+  readonly emit: (event: CloudEvent<unknown>) => Promise<void>;
+  /** Source downloads in progress in this process, by path, so parallel jobs of one video share one download. */
+  readonly downloads: Map<string, Promise<void>>;
+}
+
+/** Builds deps from config: a MinIO client, a Redis connection, the ffmpeg runner, and K_SINK delivery. */
+export async function createDeps(config: Config, log = createLogger("transcode", config.logLevel)): Promise<Deps & { close(): Promise<void> }> {
+  const redis = createCache(config);
+  await redis.connect();
+  const overrides = parseCeOverrides(config.ceOverrides);
+  return {
+    config,
+    log,
+    store: minioStore(createStorage(config), config.streamBucket),
+    state: redisJobState(redis),
+    ffmpeg: createFfmpegRunner(),
+    emit: (event) => sendEvent(config.sink, event, overrides),
+    downloads: new Map(),
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

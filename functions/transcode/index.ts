@@ -1,0 +1,4 @@
+import { http } from "@google-cloud/functions-framework";
+import { handlerFromEnv } from "./handler.js";
+
+http("transcode", handlerFromEnv());

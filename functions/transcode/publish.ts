@@ -1,0 +1,110 @@
+import { streamPrefix } from "../shared/ids.js";
+import type { Rendition } from "../shared/video.js";
+import { contiguousDone } from "./chunks.js";
+import type { Deps } from "./deps.js";
+import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names } from "./ffmpeg-args.js";
+import { chunkJobName } from "./jobs.js";
+import { FPS_CAP_LOW_BELOW, type Rung } from "./ladder.js";
+import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "./playlist.js";
+import type { Plan } from "./plan.js";
+import { thumbnailsVtt } from "./thumbnails.js";
+import { doneJobs, jobKeys, readJson, underLock, type AudioManifest, type ChunkManifest, type SegmentRecord } from "./work.js";
+
+export interface Published {
+  /** Chunks the media playlists now name (0: nothing published yet). */
+  readonly chunks: number;
+  /** This call wrote the master playlist for the first time: the video just became playable. */
+  readonly first: boolean;
+  readonly renditions: readonly Rendition[];
+}
+
+/** Job names a plan completes with. */
+export function expectedJobs(plan: Plan): string[] {
+  return [...plan.chunks.map((c) => chunkJobName(c.index)), ...(plan.probe.audio ? ["audio"] : [])];
+}
+
+/**
+ * Publishes every chunk finished without a gap from the start, under the video's publish lock. Order matters: the
+ * segments are already uploaded (a chunk's manifest is written last), then the media playlists and the storyboard
+ * track are written, and the master playlist last, so a viewer never gets a name that does not exist yet.
+ * `final` writes VOD playlists with ENDLIST and a master with measured bandwidths.
+ */
+export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<Published> {
+  const vid = plan.videoId;
+  const result = await underLock(deps, vid, "publish", async () => false, async () => {
+    const done = await doneJobs(deps, vid, expectedJobs(plan).length);
+    const doneChunks = new Set(plan.chunks.filter((c) => done.has(chunkJobName(c.index))).map((c) => c.index));
+    const k = contiguousDone(doneChunks);
+    const audioReady = !plan.probe.audio || done.has("audio");
+    if (k === 0 || !audioReady || (final && k < plan.chunks.length)) return { chunks: 0, first: false, renditions: [] };
+    const before = await deps.state.published(vid).catch(() => 0);
+    if (!final && k <= before) return { chunks: before, first: false, renditions: [] };
+
+    const manifests: ChunkManifest[] = [];
+    for (let i = 0; i < k; i++) {
+      const m = await readJson<ChunkManifest>(deps, jobKeys.done(vid, chunkJobName(i)));
+      if (!m) throw new Error(`chunk ${i} is marked done but its manifest is missing`);
+      manifests.push(m);
+    }
+    const audio = plan.probe.audio ? await readJson<AudioManifest>(deps, jobKeys.done(vid, "audio")) : null;
+    const prefix = streamPrefix(vid);
+    const type = final ? "VOD" : "EVENT";
+    const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[plan.rungs[0]!.name] ?? []).reduce((a, s) => a + s.duration, 0), 0);
+
+    const variants: Variant[] = [];
+    const renditions: Rendition[] = [];
+    const audioSegments = audio ? (final ? audio.segments : segmentsUntil(audio.segments, videoSeconds)) : [];
+    const audioRate = audio ? measureBandwidth(audioSegments) : { peak: 0, average: 0 };
+    for (const r of plan.rungs) {
+      const segments = manifests.flatMap((m) => m.rungs[r.name] ?? []);
+      await deps.store.putText(prefix + names.mediaPlaylist(r.name), writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: plan.segmentSeconds, segments }));
+      const v = variant(r, segments, final, audioRate, Boolean(audio));
+      variants.push(v);
+      renditions.push({ width: r.width, height: r.height, bandwidth: v.bandwidth, codecs: v.codecs });
+    }
+    if (audio) {
+      await deps.store.putText(
+        prefix + names.audioPlaylist,
+        writeMediaPlaylist({ type, map: names.audioInit, segmentSeconds: plan.segmentSeconds, segments: audioSegments }),
+      );
+    }
+    await deps.store.putText(prefix + names.thumbnails, thumbnailsVtt(plan.grid, manifests.map((m) => ({ chunk: m.chunk, segments: m.tiles }))));
+    const first = before === 0 && !(await deps.store.exists(prefix + names.master));
+    if (first || final) {
+      const audioGroup = audio ? { uri: names.audioPlaylist, groupId: "audio", name: "Audio", channels: AUDIO_CHANNELS } : null;
+      await deps.store.putText(prefix + names.master, writeMasterPlaylist(startFirst(variants), audioGroup));
+    }
+    await deps.state.setPublished(vid, k).catch(() => undefined);
+    return { chunks: k, first, renditions };
+  });
+  return result === "done" ? { chunks: 0, first: false, renditions: [] } : result;
+}
+
+/**
+ * A variant's master-playlist entry. Before the end, BANDWIDTH is at least the rung's cap (later chunks may peak
+ * higher than the ones measured so far); at the end it is the measured peak (RFC 8216 4.3.4.2).
+ */
+function variant(r: Rung, segments: readonly SegmentRecord[], final: boolean, audio: { peak: number; average: number }, hasAudio: boolean): Variant {
+  const m = measureBandwidth(segments);
+  const audioPeak = hasAudio ? Math.max(audio.peak, final ? 0 : AUDIO_BITRATE) : 0;
+  const audioAvg = hasAudio ? audio.average || AUDIO_BITRATE : 0;
+  return {
+    uri: names.mediaPlaylist(r.name),
+    bandwidth: (final ? m.peak : Math.max(m.peak, r.maxrate)) + audioPeak,
+    averageBandwidth: m.average + audioAvg,
+    codecs: hasAudio ? `${r.codecs},${AUDIO_CODECS}` : r.codecs,
+    width: r.width,
+    height: r.height,
+    frameRate: r.fps.num / r.fps.den,
+  };
+}
+
+/**
+ * Players start with the first variant listed (Safari; hls.js before its bandwidth estimate settles), so the
+ * largest rung below 720p goes first for a quick start, then the rest from the top down.
+ */
+export function startFirst(variants: readonly Variant[]): Variant[] {
+  const byBw = [...variants].sort((a, b) => b.bandwidth - a.bandwidth);
+  const start = byBw.find((v) => Math.min(v.width, v.height) < FPS_CAP_LOW_BELOW) ?? byBw[byBw.length - 1];
+  return start ? [start, ...byBw.filter((v) => v !== start)] : byBw;
+}

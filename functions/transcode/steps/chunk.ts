@@ -1,0 +1,88 @@
+import type { CloudEvent } from "cloudevents";
+import { ErrorCode, EstrenaError } from "../../shared/errors.js";
+import { estrenaEvent } from "../../shared/events.js";
+import { streamPrefix } from "../../shared/ids.js";
+import { nextChunk, segmentCount } from "../chunks.js";
+import type { Deps } from "../deps.js";
+import { chunkCommand, names } from "../ffmpeg-args.js";
+import { chunkJobName, jobEvent } from "../jobs.js";
+import type { Plan } from "../plan.js";
+import { expectedJobs } from "../publish.js";
+import { spriteName } from "../thumbnails.js";
+import { doneJobs, jobKeys, sourceFile, underLock, type ChunkManifest } from "../work.js";
+import { producedSegments, scratch, uploadAll } from "./encode.js";
+import { afterJob } from "./after.js";
+
+/** Encodes one chunk to every rung from one decode, uploads it, records it, then publishes what can be published. */
+export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<CloudEvent<unknown> | null> {
+  const chunk = plan.chunks[n];
+  if (!chunk) throw new EstrenaError(ErrorCode.BadRequest, `chunk ${n} is not in the plan (${plan.chunks.length} chunks)`);
+  const vid = plan.videoId;
+  const job = chunkJobName(n);
+  const isDone = () => deps.store.exists(jobKeys.done(vid, job));
+
+  await underLock(deps, vid, job, isDone, async (lost) => {
+    const src = await sourceFile(deps, plan);
+    const work = await scratch(deps, plan, job);
+    try {
+      const started = Date.now();
+      const doneBefore = await doneJobs(deps, vid, expectedJobs(plan).length);
+      const doneSeconds = plan.chunks.filter((c) => doneBefore.has(chunkJobName(c.index))).reduce((t, c) => t + c.duration, 0);
+      const report = progressReporter(deps, plan, doneSeconds, chunk.duration);
+      await deps.ffmpeg(chunkCommand(plan, chunk, src, work.dir), { mediaSeconds: chunk.duration, mediaStart: chunk.start, signal: lost, onProgress: report });
+
+      const rungs: Record<string, Awaited<ReturnType<typeof producedSegments>>> = {};
+      for (const r of plan.rungs) rungs[r.name] = await producedSegments(work.dir, names.mediaPlaylist(r.name));
+      const counts = new Set(Object.values(rungs).map((s) => s.length));
+      if (counts.size !== 1) throw new Error(`rungs disagree on the segment count of chunk ${n}: ${[...counts].join(", ")}`);
+      const ref = Object.values(rungs)[0]!;
+      let t = chunk.start;
+      const tiles = ref.map((s) => {
+        const tile = { start: Math.round(t * 1000) / 1000, duration: s.duration };
+        t += s.duration;
+        return tile;
+      });
+      if (ref.length !== segmentCount(chunk, plan.segmentSeconds)) {
+        deps.log.warn({ videoId: vid, chunk: n, segments: ref.length, expected: segmentCount(chunk, plan.segmentSeconds) }, "unexpected segment count");
+      }
+
+      const files = [
+        ...plan.rungs.map((r) => names.init(r.name)),
+        ...Object.values(rungs).flatMap((segs) => segs.map((s) => s.uri)),
+        spriteName(n),
+        ...(n === 0 ? [names.poster] : []),
+      ];
+      await uploadAll(deps, streamPrefix(vid), work.dir, files);
+      const manifest: ChunkManifest = { chunk: n, rungs, tiles };
+      // Written last: its existence means every file above is in place.
+      await deps.store.putText(jobKeys.done(vid, job), JSON.stringify(manifest));
+      await deps.state.markDone(vid, job).catch(() => undefined);
+      deps.log.info({ videoId: vid, chunk: n, seconds: chunk.duration, wall: (Date.now() - started) / 1000 }, "chunk done");
+    } finally {
+      await work.cleanup();
+    }
+  });
+
+  const next = nextChunk(n, plan.chunks.length, plan.parallelism);
+  if (next !== null) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: next }));
+  return afterJob(deps, plan);
+}
+
+/** Throttled `video.progress` events while a chunk encodes: at most every 2 s, only when the overall figure rises. */
+function progressReporter(deps: Deps, plan: Plan, doneSeconds: number, chunkSeconds: number): (f: number) => void {
+  let last = 0;
+  return (f) => {
+    const now = Date.now();
+    if (now - last < 2000) return;
+    last = now;
+    const progress = Math.min(0.99, (doneSeconds + f * chunkSeconds) / plan.probe.duration);
+    void deps.state
+      .raiseProgress(plan.videoId, progress)
+      .then((raised) => (raised ? deps.emit(estrenaEvent("dev.estrena.video.progress", { videoId: plan.videoId, progress: round3(progress) })) : undefined))
+      .catch((err: unknown) => deps.log.warn({ err, videoId: plan.videoId }, "progress event not sent"));
+  };
+}
+
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,47 @@
+import type { CloudEvent } from "cloudevents";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ErrorCode, EstrenaError } from "../../shared/errors.js";
+import { estrenaEvent } from "../../shared/events.js";
+import type { Rendition } from "../../shared/video.js";
+import type { Deps } from "../deps.js";
+import type { Plan } from "../plan.js";
+import { publish } from "../publish.js";
+import { jobKeys, readJson, underLock } from "../work.js";
+
+/** How long Redis keeps a finished video's job state. */
+const RETIRE_SECONDS = 86_400;
+
+interface ReadyRecord {
+  readonly renditions: readonly Rendition[];
+}
+
+/** Every job is done: write VOD playlists and the master with measured bandwidths, then reply `video.ready`. */
+export async function finalizeStep(deps: Deps, plan: Plan): Promise<CloudEvent<unknown> | null> {
+  const vid = plan.videoId;
+  const isDone = () => deps.store.exists(jobKeys.ready(vid));
+  await underLock(deps, vid, "finalize", isDone, async () => {
+    const published = await publish(deps, plan, true);
+    if (published.chunks !== plan.chunks.length) {
+      throw new EstrenaError(ErrorCode.Unavailable, `finalize: ${published.chunks}/${plan.chunks.length} chunks published`, true);
+    }
+    const record: ReadyRecord = { renditions: published.renditions };
+    await deps.store.putText(jobKeys.ready(vid), JSON.stringify(record));
+    await deps.state.retire(vid, RETIRE_SECONDS).catch(() => undefined);
+    await rm(join(deps.config.workDir, "src", vid), { force: true });
+    await rm(join(deps.config.workDir, vid), { recursive: true, force: true });
+  });
+  return readyEvent(deps, plan);
+}
+
+/** The `video.ready` reply, from the stored record (so a redelivered finalize answers the same). */
+export async function readyEvent(deps: Deps, plan: Plan): Promise<CloudEvent<unknown>> {
+  const record = await readJson<ReadyRecord>(deps, jobKeys.ready(plan.videoId));
+  if (!record) throw new EstrenaError(ErrorCode.Unavailable, "finalize: ready record missing", true);
+  const top = plan.rungs[0]!;
+  return estrenaEvent(
+    "dev.estrena.video.ready",
+    { videoId: plan.videoId, duration: plan.probe.duration, width: top.width, height: top.height, renditions: record.renditions },
+    { id: `${plan.videoId}-ready` },
+  );
+}

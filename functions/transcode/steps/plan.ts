@@ -1,0 +1,52 @@
+import type { CloudEvent } from "cloudevents";
+import { ErrorCode, EstrenaError } from "../../shared/errors.js";
+import { estrenaEvent, type UploadData } from "../../shared/events.js";
+import { videoId as deriveId } from "../../shared/ids.js";
+import { initialChunks } from "../chunks.js";
+import type { Deps } from "../deps.js";
+import { jobEvent } from "../jobs.js";
+import { buildPlan, parsePlan, type Plan } from "../plan.js";
+import { probeSource } from "../probe.js";
+import { readyEvent } from "./finalize.js";
+import { jobKeys, readJson, sourceFile, underLock } from "../work.js";
+
+/**
+ * An upload arrived: probe it, plan the ladder and the chunks, start the first jobs (chunk window + audio) by
+ * sending them to K_SINK, and reply `video.processing`. A duplicate upload event reuses the stored plan.
+ */
+export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEvent<unknown> | null> {
+  const { config } = deps;
+  if (upload.bucket !== config.uploadsBucket) return null;
+  const vid = upload.videoId;
+  if (deriveId(upload.bucket, upload.key, upload.etag) !== vid) {
+    throw new EstrenaError(ErrorCode.BadRequest, `video id ${vid} does not match (bucket, key, etag)`);
+  }
+  const ready = await readJson<{ duration: number }>(deps, jobKeys.ready(vid));
+  if (ready) return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
+
+  const plan = await underLock(deps, vid, "plan", async () => false, async () => {
+    const stored = await readJson<unknown>(deps, jobKeys.plan(vid));
+    if (stored) return parsePlan(stored);
+    const source = { bucket: upload.bucket, key: upload.key, etag: upload.etag, size: upload.size };
+    const path = await sourceFile(deps, { videoId: vid, source });
+    const probe = await probeSource(path, config);
+    const p = buildPlan(vid, source, probe, config);
+    await deps.store.putText(jobKeys.plan(vid), JSON.stringify(p));
+    return p;
+  });
+  if (plan === "done") return null;
+  await startJobs(deps, plan);
+  deps.log.info({ videoId: vid, rungs: plan.rungs.map((r) => r.name), chunks: plan.chunks.length, audio: Boolean(plan.probe.audio) }, "planned");
+  const top = plan.rungs[0]!;
+  return estrenaEvent(
+    "dev.estrena.video.processing",
+    { videoId: vid, duration: plan.probe.duration, width: top.width, height: top.height, chunks: plan.chunks.length },
+    { id: `${vid}-processing` },
+  );
+}
+
+/** Sends the first window of chunk jobs and the audio job. Ids are deterministic: re-sending is harmless. */
+async function startJobs(deps: Deps, plan: Plan): Promise<void> {
+  if (plan.probe.audio) await deps.emit(jobEvent({ kind: "audio", plan }));
+  for (const n of initialChunks(plan.chunks.length, plan.parallelism)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: n }));
+}
