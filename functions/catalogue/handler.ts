@@ -15,6 +15,7 @@ const routes: readonly { method: string; path: RegExp; route: Route }[] = [
   { method: "GET", path: /^\/api\/videos\/([^/]+)\/?$/, route: getVideo },
   { method: "GET", path: /^\/api\/videos\/([^/]+)\/events\/?$/, route: videoEvents },
   { method: "GET", path: /^\/healthz\/?$/, route: healthz },
+  { method: "POST", path: /^\/api\/qoe\/?$/, route: receiveQoe },
 ];
 
 /** Builds the functions-framework handler; `getDeps` runs on the first request and its promise is reused. */
@@ -107,4 +108,11 @@ async function healthz(_req: Request, res: Response, deps: Deps): Promise<void> 
   const { health } = await import("./health.js");
   const { httpStatus, body } = await health(deps.origin, deps.redis);
   sendJson(res, httpStatus, body, "no-store");
+}
+
+/** Player QoE beacon (see ./qoe.ts): folded into Prometheus metrics; 204, since sendBeacon ignores answers. */
+async function receiveQoe(req: Request, res: Response, deps: Deps): Promise<void> {
+  const { parseQoeBeacon, qoeMetrics } = await import("./qoe.js");
+  qoeMetrics(deps.metrics.registry).record(parseQoeBeacon(req.rawBody ?? req.body));
+  res.status(204).end();
 }
