@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { configVariables } from "../../functions/shared/config.js";
+import { configSection } from "../../scripts/config-table.js";
+import { loadCredentials, stackSettings, stackVariables } from "../../scripts/stack-config.js";
+
+describe("README configuration", () => {
+  const readme = readFileSync("README.md", "utf8");
+
+  it.each([...stackVariables(), ...configVariables()].map((v) => v.name))("documents %s", (name) => {
+    expect(readme).toContain(`| \`${name}\` |`);
+  });
+
+  it("has the generated table up to date (node dist/scripts/config-table.js --write README.md)", () => {
+    expect(readme).toContain(configSection());
+  });
+
+  it("never shows a literal root password", () => {
+    expect(readme).not.toMatch(/MINIO_ROOT_PASSWORD=\S/);
+    expect(readme).not.toContain("minioadmin");
+  });
+});
+
+describe("stack settings", () => {
+  it("names the variable and the expected form when a value is bad", () => {
+    expect(() => stackSettings({ ESTRENA_GATEWAY_PORT: "eighty", ESTRENA_REDIS_MAXMEMORY: "lots" })).toThrow(
+      /ESTRENA_GATEWAY_PORT="eighty" is invalid \(nginx gateway: web page, \/api\/, \/stream\/, \/healthz\).*\n.*ESTRENA_REDIS_MAXMEMORY="lots" is invalid .*expected e\.g\. 256mb/,
+    );
+  });
+
+  it("uses the README's defaults", () => {
+    expect(stackSettings({}).ports).toEqual({ gateway: 8080, minio: 9000, console: 9001, redis: 6390, router: 8090, ingest: 8091, transcode: 8092, catalogue: 8093 });
+  });
+});
+
+describe("local credentials", () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("are generated once into credentials.env (0600) and reused", () => {
+    dir = mkdtempSync(join(tmpdir(), "estrena-creds-"));
+    const first = loadCredentials(dir, {});
+    expect(first.generated).toEqual(["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "WEBHOOK_AUTH_TOKEN"]);
+    expect(statSync(first.file).mode & 0o777).toBe(0o600);
+    const again = loadCredentials(dir, {});
+    expect(again.generated).toEqual([]);
+    expect([again.user, again.password, again.webhookToken]).toEqual([first.user, first.password, first.webhookToken]);
+  });
+
+  it("take the environment first and keep the file for what it does not set", () => {
+    dir = mkdtempSync(join(tmpdir(), "estrena-creds-"));
+    const saved = loadCredentials(dir, {});
+    const c = loadCredentials(dir, { MINIO_ROOT_USER: "operator", MINIO_ROOT_PASSWORD: "from-the-environment" });
+    expect([c.user, c.password, c.webhookToken]).toEqual(["operator", "from-the-environment", saved.webhookToken]);
+    expect(readFileSync(c.file, "utf8")).toContain(`MINIO_ROOT_USER=${saved.user}`);
+  });
+
+  it("refuse a password MinIO would refuse", () => {
+    dir = mkdtempSync(join(tmpdir(), "estrena-creds-"));
+    expect(() => loadCredentials(dir, { MINIO_ROOT_PASSWORD: "short" })).toThrow("MINIO_ROOT_PASSWORD must have at least 8 characters");
+  });
+});
