@@ -17,6 +17,8 @@ export interface GatewayParams {
   streamBucket: string;
   redisHost: string;
   redisPort: number;
+  /** Host header for /api/ and /healthz; default `$host`. Behind Knative: the catalogue's own name (its ingress routes by Host). */
+  catalogueHost?: string;
 }
 
 /** Debian's dynamic modules; OpenResty has them built in, so no load_module lines are written there. */
@@ -69,6 +71,7 @@ export function writeGatewayConfig(p: GatewayParams): string {
     port: String(p.port),
     resolver: resolverLine(redisHost),
     catalogue_hostport: `${cat.host}:${cat.port}`,
+    catalogue_host: p.catalogueHost ?? "$host",
     s3_hostport: `${s3.host}:${s3.port}`,
     s3_host: s3Host,
     s3_host_lua: lua(s3Host),
