@@ -170,7 +170,11 @@ local function respond(method, body, etag, cls, mime, source)
   h["X-Cache"] = source
   cors(h)
   local inm = ngx.var.http_if_none_match
-  if inm and etag_matches(inm, etag) then return ngx.exit(ngx.HTTP_NOT_MODIFIED) end
+  if inm and etag_matches(inm, etag) then
+    -- Status then exit(OK): ngx.exit(304) would answer nginx's special response and drop the ETag.
+    ngx.status = ngx.HTTP_NOT_MODIFIED
+    return ngx.exit(ngx.OK)
+  end
 
   local size = #body
   local range = ngx.var.http_range

@@ -1,0 +1,298 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HTTP } from "cloudevents";
+import { Redis } from "ioredis";
+import type { Client } from "minio";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { streamObjectKey } from "../../functions/catalogue/cache-keys.js";
+import { parseConfig } from "../../functions/shared/config.js";
+import { estrenaEvent } from "../../functions/shared/events.js";
+import { createStorage } from "../../functions/shared/storage.js";
+import { startTestStack, type TestStack } from "../support/stack.js";
+
+/** Tiny fMP4 HLS made with ffmpeg: 4 one-second segments, an init segment, a poster and a thumbnails track. */
+function makeHls(dir: string): Record<string, Buffer> {
+  execFileSync("ffmpeg", [
+    "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10", "-t", "4",
+    "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod",
+    "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", join(dir, "seg_%03d.m4s"), join(dir, "video.m3u8"),
+  ]);
+  execFileSync("ffmpeg", ["-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x90", "-frames:v", "1", join(dir, "poster.jpg")]);
+  const files: Record<string, Buffer> = {};
+  for (const f of readdirSync(dir)) files[f] = readFileSync(join(dir, f));
+  files["master.m3u8"] = Buffer.from("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=160x90\nvideo.m3u8\n");
+  // The same media playlist while transcoding is still going: no ENDLIST.
+  files["live.m3u8"] = Buffer.from(files["video.m3u8"]!.toString().replace("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-PLAYLIST-TYPE:EVENT").replace("#EXT-X-ENDLIST\n", ""));
+  files["thumbnails.vtt"] = Buffer.from("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nposter.jpg#xywh=0,0,160,90\n");
+  return files;
+}
+
+const newId = () => `v${randomBytes(10).toString("hex").slice(0, 19)}`;
+
+/** A request exactly as written (fetch would normalise `..` away before sending). */
+function raw(base: string, path: string, method = "GET", headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+let stack: TestStack;
+let s3: Client;
+let redis: Redis;
+let gw: string;
+let media: Record<string, Buffer>;
+let tmp: string;
+const ID = newId();
+
+async function publish(id: string, files: Record<string, Buffer>): Promise<void> {
+  for (const [name, body] of Object.entries(files)) await s3.putObject("stream", `videos/${id}/${name}`, body);
+}
+
+function originGets(id: string, file: string): number {
+  const log = readFileSync(join(stack.stateDir, "gateway", "logs", "origin.log"), "utf8");
+  return log.split("\n").filter((l) => l.includes(` /_origin/stream/videos/${id}/${file} `)).length;
+}
+
+async function postEvent(type: string, data: object): Promise<number> {
+  const ce = type.startsWith("dev.") ? estrenaEvent(type as "dev.estrena.video.ready", data as never) : estrenaEvent("dev.estrena.video.progress", data as never).cloneWith({ type, source: "test" });
+  const msg = HTTP.binary(ce);
+  const res = await fetch(stack.urls.catalogue, { method: "POST", headers: msg.headers as Record<string, string>, body: msg.body as string });
+  return res.status;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ without: ["watcher"] });
+  gw = stack.urls.gateway.replace(/\/$/, "");
+  s3 = createStorage(parseConfig(stack.env));
+  redis = new Redis(stack.env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  tmp = mkdtempSync(join(tmpdir(), "estrena-gw-"));
+  media = makeHls(tmp);
+  await publish(ID, media);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await stack?.cleanup();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("/stream/ headers", () => {
+  const cases: [file: string, type: string, cacheControl: string][] = [
+    ["master.m3u8", "application/vnd.apple.mpegurl", "public, max-age=10"],
+    ["video.m3u8", "application/vnd.apple.mpegurl", "public, max-age=60"],
+    ["live.m3u8", "application/vnd.apple.mpegurl", "public, max-age=1"],
+    ["init.mp4", "video/mp4", "public, max-age=31536000, immutable"],
+    ["seg_000.m4s", "video/mp4", "public, max-age=31536000, immutable"],
+    ["poster.jpg", "image/jpeg", "public, max-age=31536000, immutable"],
+    ["thumbnails.vtt", "text/vtt; charset=utf-8", "public, max-age=3600"],
+  ];
+  it.each(cases)("%s: %s, %s, CORS, ETag, security headers, exact bytes", async (file, type, cacheControl) => {
+    const res = await fetch(`${gw}/stream/${ID}/${file}`, { headers: { "accept-encoding": "identity" } });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect([res.status, res.headers.get("content-type"), res.headers.get("cache-control")]).toEqual([200, type, cacheControl]);
+    expect([res.headers.get("access-control-allow-origin"), res.headers.get("x-content-type-options"), res.headers.get("cross-origin-resource-policy")]).toEqual(["*", "nosniff", "cross-origin"]);
+    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(body.equals(media[file]!)).toBe(true);
+  });
+
+  it("sends the page's security headers, CSP included, even on a 404", async () => {
+    const res = await fetch(`${gw}/no-such-page.html`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect([res.headers.get("x-frame-options"), res.headers.get("referrer-policy")]).toEqual(["DENY", "strict-origin-when-cross-origin"]);
+  });
+
+  it("gzips playlists and JSON, not segments", async () => {
+    // One catalogue entry makes the list longer than gzip_min_length (256 bytes).
+    const upload = { videoId: ID, bucket: "uploads", key: "clip.mp4", size: 1, etag: "e", eventName: "s3:ObjectCreated:Put", eventTime: new Date().toISOString() };
+    expect(await postEvent("com.amazonaws.s3.ObjectCreated:Put", upload)).toBe(204);
+    const heads = async (path: string) => (await raw(gw, path, "GET", { "accept-encoding": "gzip" })).headers["content-encoding"];
+    expect([await heads(`/stream/${ID}/video.m3u8`), await heads("/api/videos"), await heads(`/stream/${ID}/seg_001.m4s`)]).toEqual(["gzip", "gzip", undefined]);
+  });
+});
+
+describe("/stream/ HTTP semantics", () => {
+  const url = () => `${gw}/stream/${ID}/seg_001.m4s`;
+  const seg = () => media["seg_001.m4s"]!;
+
+  it("answers byte ranges with 206 and exact bytes", async () => {
+    const cases: [range: string, first: number, last: number][] = [
+      ["bytes=0-99", 0, 99],
+      ["bytes=100-", 100, seg().length - 1],
+      ["bytes=-50", seg().length - 50, seg().length - 1],
+      ["bytes=10-999999999", 10, seg().length - 1],
+    ];
+    for (const [range, first, last] of cases) {
+      const res = await fetch(url(), { headers: { range } });
+      const body = Buffer.from(await res.arrayBuffer());
+      expect([range, res.status, res.headers.get("content-range")]).toEqual([range, 206, `bytes ${first}-${last}/${seg().length}`]);
+      expect(body.equals(seg().subarray(first, last + 1))).toBe(true);
+    }
+  });
+
+  it("answers an unsatisfiable range with 416, and ignores a range when If-Range names another version", async () => {
+    const res = await fetch(url(), { headers: { range: `bytes=${seg().length}-` } });
+    expect([res.status, res.headers.get("content-range")]).toEqual([416, `bytes */${seg().length}`]);
+    const stale = await fetch(url(), { headers: { range: "bytes=0-9", "if-range": '"old"' } });
+    expect([stale.status, (await stale.arrayBuffer()).byteLength]).toEqual([200, seg().length]);
+  });
+
+  it("answers If-None-Match with 304 (strong, weak and lists)", async () => {
+    const etag = (await fetch(url())).headers.get("etag")!;
+    for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
+      const res = await fetch(url(), { headers: { "if-none-match": inm } });
+      expect([inm, res.status, res.headers.get("etag")]).toEqual([inm, 304, etag]);
+    }
+    expect((await fetch(url(), { headers: { "if-none-match": '"other"' } })).status).toBe(200);
+  });
+
+  it("answers HEAD with the length and no body", async () => {
+    const res = await raw(gw, `/stream/${ID}/seg_001.m4s`, "HEAD");
+    expect([res.status, res.headers["content-length"], res.body.length]).toEqual([200, String(seg().length), 0]);
+  });
+
+  it("answers a CORS preflight from another origin", async () => {
+    const res = await raw(gw, `/stream/${ID}/seg_001.m4s`, "OPTIONS", { origin: "https://player.example", "access-control-request-method": "GET", "access-control-request-headers": "range" });
+    expect([res.status, res.headers["access-control-allow-origin"], res.headers["access-control-allow-headers"]]).toEqual([204, "*", "Range, If-None-Match, If-Range"]);
+  });
+});
+
+describe("exposure", () => {
+  it.each([
+    ["POST", `/stream/${ID}/seg_000.m4s`],
+    ["PUT", `/stream/${ID}/seg_000.m4s`],
+    ["DELETE", `/stream/${ID}/seg_000.m4s`],
+    ["PATCH", `/stream/${ID}/seg_000.m4s`],
+    ["PUT", "/api/videos"],
+    ["DELETE", `/api/videos/${ID}`],
+    ["POST", "/"],
+    ["POST", "/healthz"],
+    ["OPTIONS", "/api/videos"],
+  ])("refuses %s %s with 405", async (method, path) => {
+    expect((await raw(gw, path, method)).status).toBe(405);
+  });
+
+  it("never serves the uploads bucket, the origin, listings or anything outside videos/<id>/<file>", async () => {
+    const secret = `TOP-SECRET-${randomBytes(8).toString("hex")}`;
+    await s3.putObject("uploads", "private/secret.txt", Buffer.from(secret));
+    await s3.putObject("stream", "index/sources/x.json", Buffer.from(secret));
+    const paths = [
+      "/uploads/private/secret.txt",
+      "/stream/../uploads/private/secret.txt",
+      `/stream/${ID}/../../uploads/private/secret.txt`,
+      `/stream/${ID}/..%2F..%2Fuploads%2Fprivate%2Fsecret.txt`,
+      "/stream/%2e%2e/uploads/private/secret.txt",
+      `/stream/${ID}/%2e%2e/%2e%2e/index/sources/x.json`,
+      "/stream/index/sources/x.json",
+      "/_origin/uploads/private/secret.txt",
+      `/_origin/stream/videos/${ID}/seg_000.m4s`,
+      "/stream/",
+      `/stream/${ID}/`,
+      `/stream/${ID}`,
+      `/stream/${ID}/meta.json`,
+      `/stream/${ID}/a..m3u8`,
+      `/stream/${ID.toUpperCase()}/seg_000.m4s`,
+      `/stream/${ID.slice(0, -1)}/seg_000.m4s`,
+      `/stream/${ID}/seg_000.m4s/x`,
+      "/minio/admin/v3/info",
+      "/minio/health/live",
+      "/stream?list-type=2",
+      "/api/../uploads/private/secret.txt",
+    ];
+    for (const path of paths) {
+      const res = await raw(gw, path);
+      expect([path, [400, 404].includes(res.status)]).toEqual([path, true]);
+      expect(res.body.toString("latin1")).not.toContain(secret);
+    }
+  });
+});
+
+describe("caching", () => {
+  it("turns 100 concurrent cold requests for one segment into one MinIO GET", async () => {
+    const id = newId();
+    await publish(id, { "seg_000.m4s": media["seg_000.m4s"]! });
+    const bodies = await Promise.all(Array.from({ length: 100 }, () => fetch(`${gw}/stream/${id}/seg_000.m4s`).then(async (r) => [r.status, Buffer.from(await r.arrayBuffer())] as const)));
+    expect(bodies.every(([status, body]) => status === 200 && body.equals(media["seg_000.m4s"]!))).toBe(true);
+    expect(originGets(id, "seg_000.m4s")).toBe(1);
+  });
+
+  it("serves from L1, then L2 (Redis) after L1 expiry, without another origin GET", async () => {
+    const id = newId();
+    await publish(id, { "live.m3u8": media["live.m3u8"]! });
+    const xcache = async () => (await fetch(`${gw}/stream/${id}/live.m3u8`)).headers.get("x-cache");
+    expect(await xcache()).toBe("MISS");
+    expect(await xcache()).toBe("L1");
+    expect(await redis.exists(streamObjectKey(id, "live.m3u8"))).toBe(1);
+    expect(originGets(id, "live.m3u8")).toBe(1);
+  });
+
+  it("drops cached playlists when the catalogue applies video.ready", async () => {
+    const id = newId();
+    const master2 = Buffer.from(`${media["master.m3u8"]!.toString()}#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=320x180\nhi.m3u8\n`);
+    await publish(id, { "master.m3u8": media["master.m3u8"]!, "poster.jpg": media["poster.jpg"]! });
+    const upload = { videoId: id, bucket: "uploads", key: `${id}.mp4`, size: 1, etag: "e", eventName: "s3:ObjectCreated:Put", eventTime: new Date().toISOString() };
+    expect(await postEvent("com.amazonaws.s3.ObjectCreated:Put", upload)).toBe(204);
+    const get = async () => {
+      const res = await fetch(`${gw}/stream/${id}/master.m3u8`);
+      return [res.headers.get("x-cache"), await res.text()];
+    };
+    expect(await get()).toEqual(["MISS", media["master.m3u8"]!.toString()]);
+    await s3.putObject("stream", `videos/${id}/master.m3u8`, master2);
+    // Past the master's L1 TTL (5 s) the old copy still comes from Redis: without an event it would stay for 10 minutes.
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect(await get()).toEqual(["L2", media["master.m3u8"]!.toString()]);
+
+    const ready = { videoId: id, duration: 4, width: 160, height: 90, renditions: [{ height: 90, width: 160, bandwidth: 200000, codecs: "avc1.640014" }] };
+    expect(await postEvent("dev.estrena.video.ready", ready)).toBe(204);
+    expect(await redis.exists(streamObjectKey(id, "master.m3u8"))).toBe(0);
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect(await get()).toEqual(["MISS", master2.toString()]);
+    const video = (await (await fetch(`${gw}/api/videos/${id}`)).json()) as { status: string; poster: string | null; thumbnails: string | null };
+    expect([video.status, video.poster, video.thumbnails]).toEqual(["ready", `/stream/${id}/poster.jpg`, null]);
+  });
+});
+
+describe("Redis down and back", () => {
+  it("serves everything from MinIO while Redis is stopped, names the degradation, and caches again once it returns", async () => {
+    const id = newId();
+    await publish(id, media);
+    await stack.stopService("redis");
+    try {
+      const files = Object.keys(media);
+      const results = await Promise.all(files.flatMap((f) => [1, 2, 3].map(() => fetch(`${gw}/stream/${id}/${f}`).then(async (r) => [f, r.status, Buffer.from(await r.arrayBuffer()).equals(media[f]!)]))));
+      expect(results.filter(([, status, same]) => status !== 200 || !same)).toEqual([]);
+      const health = await fetch(`${gw}/healthz`);
+      const body = (await health.json()) as { status: string; degraded: string[] };
+      expect([health.status, body.status, body.degraded]).toEqual([200, "degraded", ["redis"]]);
+      expect((await fetch(`${gw}/api/videos/${ID}`)).status).toBe(200);
+      expect((await fetch(`${gw}/api/videos/${newId()}`)).status).toBe(404);
+      expect((await fetch(`${gw}/api/videos`)).status).toBe(200);
+    } finally {
+      await stack.startService("redis");
+    }
+    // The gateway's breaker retries Redis after a second; the next cold object is stored in L2 again.
+    const fresh = newId();
+    await publish(fresh, { "seg_002.m4s": media["seg_002.m4s"]! });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await fetch(`${gw}/stream/${fresh}/seg_002.m4s`)).status).toBe(200);
+    let stored = 0;
+    for (let i = 0; i < 20 && !stored; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      stored = await redis.exists(streamObjectKey(fresh, "seg_002.m4s"));
+    }
+    expect(stored).toBe(1);
+    expect(((await (await fetch(`${gw}/healthz`)).json()) as { status: string }).status).toBe("ok");
+  });
+});
