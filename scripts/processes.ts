@@ -209,7 +209,7 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** One terminal line per log line: pino JSON becomes "name  level message", anything else is kept as is. */
-function formatLine(name: string, line: string): string {
+export function formatLine(name: string, line: string): string {
   const label = name.padEnd(10);
   if (line.startsWith("{")) {
     try {

@@ -1,12 +1,14 @@
 import { relative } from "node:path";
-import { createLogger } from "../functions/shared/log.js";
+import { pino } from "pino";
+import { formatLine } from "./processes.js";
 import { StackRunningError } from "./lock.js";
 import { startStack, type StackHandle } from "./stack.js";
 import { REPO_ROOT } from "./stack-config.js";
 
 /** `npm start`: run the stack in the foreground until Ctrl-C or SIGTERM. */
 export async function main(): Promise<void> {
-  const log = createLogger("stack");
+  // The terminal gets one readable line per log entry, the same way as the services' output.
+  const log = pino({ level: process.env.LOG_LEVEL ?? "info", base: null }, { write: (line: string) => void process.stdout.write(formatLine("stack", line.trimEnd())) });
   let stack: StackHandle | undefined;
   let stopping = 0;
   const shutdown = (sig: string) => {

@@ -3,6 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Say so at once when a stack already runs on this state directory (stack.js checks again, atomically).
+LOCK="${ESTRENA_STATE_DIR:-.estrena}/stack.lock"
+if [[ -f "$LOCK" ]] && command -v node >/dev/null; then
+  node -e '
+    const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    try { process.kill(l.pid, 0); } catch { process.exit(0); }
+    if (!/node/.test(require("fs").readFileSync(`/proc/${l.pid}/cmdline`, "utf8"))) process.exit(0);
+    console.error(`\nestrena is already running (pid ${l.pid}, since ${l.startedAt}; web ${l.urls.web ?? "?"}). Stop it with Ctrl-C in its terminal or \`kill ${l.pid}\`.\n`);
+    process.exit(2);' "$LOCK" || exit $?
+fi
+
 bash scripts/install.sh
 echo "start: compiling TypeScript (npm run build)"
 npm run --silent build
