@@ -29,22 +29,24 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const target = uploadTarget();
+  // A bar only on a terminal: piped into a log, the result lines are what matter.
   const bars = new cliProgress.MultiBar(
     { format: " {bar} {percentage}% | {value}/{total} MiB | {file}", hideCursor: true, clearOnComplete: false, stopOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
+  const tty = process.stderr.isTTY === true;
   const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
   let failures = 0;
   const lines: string[] = [];
   for (const file of files) {
     const key = basename(file);
-    const bar = bars.create(1, 0, { file: key });
+    const bar = tty ? bars.create(1, 0, { file: key }) : null;
     try {
       const up = await uploadFile(target, file, key, {
         ...(parsed.values.title !== undefined ? { title: parsed.values.title } : {}),
         onProgress: (sent, total) => {
-          bar.setTotal(Math.max(mib(total), 0.1));
-          bar.update(mib(sent));
+          bar?.setTotal(Math.max(mib(total), 0.1));
+          bar?.update(mib(sent));
         },
       });
       lines.push(`uploaded ${file} → s3://${target.bucket}/${up.key} (${up.size} bytes, etag ${up.etag}) as video ${videoId(target.bucket, up.key, up.etag)}`);
@@ -53,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
       lines.push(`FAILED ${file}: ${(err as Error).message}`);
     }
   }
-  bars.stop();
+  if (tty) bars.stop();
   for (const l of lines) (l.startsWith("FAILED") ? console.error : console.log)(l);
   return failures ? 1 : 0;
 }

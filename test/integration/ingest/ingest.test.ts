@@ -32,7 +32,7 @@ const videosUnder = async (prefix: string) => (await listVideos(stack)).filter((
 describe("every upload becomes exactly one video", () => {
   it("50 concurrent uploads, single-part and multipart, make exactly 50 queued videos with distinct ids", async () => {
     const jobs = Array.from({ length: 50 }, (_, i) => {
-      const multipart = i % 5 === 0; // 10 of them, 3 parts each (5 + 5 MiB + 4 KiB)
+      const multipart = i % 5 === 0; // 10 of them, in ≥ 5 MiB parts
       const key = `c50/${multipart ? "multi" : "single"}-${i}.mp4`;
       const size = multipart ? 10 * MiB + 4096 : 4096;
       return { key, size, multipart };
@@ -40,7 +40,8 @@ describe("every upload becomes exactly one video", () => {
     const results = await Promise.all(
       jobs.map(async (j) => ({ ...j, etag: (await client.putObject(BUCKET, j.key, j.multipart ? randomStream(j.size) : randomBytes(j.size), j.size)).etag })),
     );
-    expect(results.filter((r) => /-3$/.test(r.etag))).toHaveLength(10);
+    // Multipart ETags end in -<number of parts>. (minio-js may merge buffered 5 MiB blocks into bigger parts, so the count varies.)
+    expect(results.filter((r) => r.multipart && /^[0-9a-f]{32}-\d+$/.test(r.etag))).toHaveLength(10);
 
     const videos = await waitFor("50 videos in the catalogue", async () => {
       const v = await videosUnder("c50/");
@@ -95,7 +96,9 @@ describe("every upload becomes exactly one video", () => {
     const byKey = Object.fromEntries(events.map((e) => [e.data!.key, e]));
     expect(byKey["copies/original.mp4"]!.type).toBe("com.amazonaws.s3.ObjectCreated:CompleteMultipartUpload");
     expect(byKey["copies/copy.mp4"]!.type).toBe("com.amazonaws.s3.ObjectCreated:Copy");
-    expect(byKey["copies/copy.mp4"]!.data!.etag).toBe(up.etag);
+    expect(up.etag).toMatch(/^[0-9a-f]{32}-\d+$/);
+    // A copy is a new single-part object: MinIO gives it the MD5 of the content as ETag, hence another video id.
+    expect(byKey["copies/copy.mp4"]!.data!.etag).toMatch(/^[0-9a-f]{32}$/);
     expect(byKey["copies/copy.mp4"]!.data!.title).toBe("Original cut");
     const videos = await waitFor("two videos", async () => {
       const v = await videosUnder("copies/");
@@ -147,7 +150,7 @@ describe("hostile keys", () => {
     ["unicode", "hostile/日本語 動画 🎬 ü.mp4"],
     ["plus and percent", "hostile/a+b%2Fc%25d 100%.mp4"],
     ["nested prefixes", "hostile/a/b/c/d/e/f.mp4"],
-    ["backslashes", "hostile/..\\..\\windows\\x.mp4"],
+    ["backslashes", "hostile/a\\b\\windows\\x.mp4"],
     ["control characters", "hostile/ctl\u0001\u001f\ttab\nnewline.mp4"],
     ["quotes", 'hostile/say "hi" \'there\'.mp4'],
     ["1,000 characters", `hostile/${"a".repeat(250)}/${"b".repeat(250)}/${"c".repeat(250)}/${"d".repeat(235)}.mp4`],
@@ -170,8 +173,8 @@ describe("hostile keys", () => {
     expect(v.source.key).toBe("hostile/leading.mp4");
   });
 
-  it("MinIO refuses path tricks outright", async () => {
-    await expect(client.putObject(BUCKET, "hostile/../../escape.mp4", randomBytes(8), 8)).rejects.toThrow(/bad components/);
+  it.each([["hostile/../../escape.mp4"], ["hostile/..\\..\\escape.mp4"], ["hostile/./x.mp4"]])("MinIO refuses the path trick %j outright", async (key) => {
+    await expect(client.putObject(BUCKET, key, randomBytes(8), 8)).rejects.toThrow(/bad components/);
   });
 
   it.each([["../../etc/passwd"], ["/abs/path.mp4"], ["..\\..\\x.mp4"], ["a/./b/../../../c.mp4"], ["\u0000nul.mp4"]])(
@@ -214,7 +217,7 @@ describe("npm run upload", () => {
       const env: NodeJS.ProcessEnv = { ...process.env, ESTRENA_STATE_DIR: stack.stateDir, ESTRENA_MINIO_PORT: String(stack.ports.minio), ESTRENA_UPLOAD_PART_MB: "5" };
       for (const k of ["S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"]) delete env[k];
       const run = spawnSync(process.execPath, ["dist/scripts/upload.js", file, "--title", "Über uns — Teil 1"], { env, encoding: "utf8", timeout: 120_000 });
-      expect(run.stderr).toBe("");
+      expect(run.stderr).toBe(""); // no terminal, so no progress bar
       expect(run.status).toBe(0);
       const m = /as video (v[0-9a-f]{19})$/m.exec(run.stdout);
       expect(m).not.toBeNull();
@@ -222,7 +225,7 @@ describe("npm run upload", () => {
       expect(v.title).toBe("Über uns — Teil 1");
       expect(v.source.key).toBe("Über clip.mp4");
       expect(v.source.size).toBe(11 * MiB);
-      expect(v.source.etag).toMatch(/-3$/);
+      expect(v.source.etag).toMatch(/^[0-9a-f]{32}-\d+$/);
       const e = await waitFor("its event", () => eventsFor("Über clip.mp4")[0]);
       expect(e.type).toBe("com.amazonaws.s3.ObjectCreated:CompleteMultipartUpload");
     } finally {
