@@ -1,0 +1,224 @@
+import { randomBytes } from "node:crypto";
+import { HTTP } from "cloudevents";
+import { Redis } from "ioredis";
+import type { Client } from "minio";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sourceIndexObject, streamObjectKey } from "../../functions/catalogue/cache-keys.js";
+import { parseConfig } from "../../functions/shared/config.js";
+import { estrenaEvent } from "../../functions/shared/events.js";
+import { createStorage } from "../../functions/shared/storage.js";
+import type { Video } from "../../functions/shared/video.js";
+import { startTestStack, type TestStack } from "../support/stack.js";
+
+let stack: TestStack;
+let s3: Client;
+let redis: Redis;
+let gw: string;
+
+const newId = () => `v${randomBytes(10).toString("hex").slice(0, 19)}`;
+const rendition = { height: 90, width: 160, bandwidth: 200000, codecs: "avc1.640014" };
+
+async function post(type: string, data: unknown, contentType = "application/json"): Promise<number> {
+  const msg = HTTP.binary(estrenaEvent("dev.estrena.video.progress", data as never).cloneWith({ type, source: "/test" }));
+  const res = await fetch(stack.urls.catalogue, { method: "POST", headers: { ...(msg.headers as Record<string, string>), "content-type": contentType }, body: msg.body as string });
+  await res.body?.cancel();
+  return res.status;
+}
+
+function uploadData(id: string, key: string, eventTime: string, title?: string) {
+  return { videoId: id, bucket: "uploads", key, size: 10, etag: id, eventName: "s3:ObjectCreated:Put", eventTime, ...(title ? { title } : {}) };
+}
+
+async function api<T>(path: string): Promise<[number, T]> {
+  const res = await fetch(`${gw}${path}`);
+  return [res.status, (await res.json()) as T];
+}
+
+async function meta(id: string): Promise<Video | null> {
+  try {
+    const stream = await s3.getObject("stream", `videos/${id}/meta.json`);
+    const parts: Buffer[] = [];
+    for await (const p of stream) parts.push(p as Buffer);
+    return JSON.parse(Buffer.concat(parts).toString()) as Video;
+  } catch {
+    return null;
+  }
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ without: ["watcher"] });
+  gw = stack.urls.gateway.replace(/\/$/, "");
+  s3 = createStorage(parseConfig(stack.env));
+  redis = new Redis(stack.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await stack?.cleanup();
+});
+
+describe("event intake", () => {
+  it("follows a video from upload to ready, keeping progress in Redis and status changes in meta.json", async () => {
+    const id = newId();
+    const get = async () => (await api<Video>(`/api/videos/${id}`))[1];
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, "dir/first clip.mp4", "2026-11-24T01:00:00.000Z"))).toBe(204);
+    expect([(await get()).status, (await get()).title, (await meta(id))?.status]).toEqual(["queued", "first clip.mp4", "queued"]);
+
+    expect(await post("dev.estrena.video.processing", { videoId: id, duration: 4, width: 160, height: 90, chunks: 1 })).toBe(204);
+    expect(await post("dev.estrena.video.progress", { videoId: id, progress: 0.5 })).toBe(204);
+    expect(await post("dev.estrena.video.progress", { videoId: id, progress: 0.25 })).toBe(204);
+    expect([(await get()).status, (await get()).progress, (await get()).duration]).toEqual(["processing", 0.5, 4]);
+    expect([(await meta(id))?.status, (await meta(id))?.progress]).toEqual(["processing", 0]);
+
+    expect(await post("dev.estrena.video.playable", { videoId: id, renditions: [rendition] })).toBe(204);
+    expect([(await get()).status, (await get()).hls]).toEqual(["processing", `/stream/${id}/master.m3u8`]);
+
+    await s3.putObject("stream", `videos/${id}/thumbnails.vtt`, "WEBVTT\n");
+    expect(await post("dev.estrena.video.ready", { videoId: id, duration: 4, width: 160, height: 90, renditions: [rendition] })).toBe(204);
+    expect(await post("dev.estrena.video.failed", { videoId: id, error: { code: "truncated", message: "late" } })).toBe(204);
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, "dir/first clip.mp4", "2026-11-24T01:00:00.000Z"))).toBe(204);
+    const ready = await get();
+    expect(ready).toEqual({
+      id,
+      title: "first clip.mp4",
+      source: { bucket: "uploads", key: "dir/first clip.mp4", size: 10, etag: id },
+      createdAt: "2026-11-24T01:00:00.000Z",
+      status: "ready",
+      progress: 1,
+      duration: 4,
+      width: 160,
+      height: 90,
+      renditions: [rendition],
+      hls: `/stream/${id}/master.m3u8`,
+      poster: null,
+      thumbnails: `/stream/${id}/thumbnails.vtt`,
+      error: null,
+    });
+    expect(await meta(id)).toEqual(ready);
+  });
+
+  it("answers 400 to garbage and unknown types, 503 (redeliver) to events for a video it does not know yet", async () => {
+    const garbage = await fetch(stack.urls.catalogue, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect([garbage.status, ((await garbage.json()) as { error: { code: string } }).error.code]).toEqual([400, "bad-request"]);
+    expect(await post("dev.estrena.transcode.chunk", { videoId: newId() })).toBe(400);
+    expect(await post("dev.estrena.video.progress", { videoId: "../../etc", progress: 1 })).toBe(400);
+    expect(await post("dev.estrena.video.progress", { videoId: newId(), progress: 0.1 })).toBe(503);
+  });
+
+  it("unpublishes on ObjectRemoved: record, media and gateway cache entries go", async () => {
+    const id = newId();
+    const key = `to delete/${id}.mp4`;
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, key, "2026-11-24T02:00:00.000Z"))).toBe(204);
+    await s3.putObject("stream", `videos/${id}/seg_000.m4s`, Buffer.from("segment"));
+    expect((await fetch(`${gw}/stream/${id}/seg_000.m4s`)).status).toBe(200);
+    expect(await redis.exists(streamObjectKey(id, "seg_000.m4s"))).toBe(1);
+
+    const removed = { bucket: "uploads", key, eventName: "s3:ObjectRemoved:Delete", eventTime: "2026-11-24T02:01:00.000Z" };
+    expect(await post("com.amazonaws.s3.ObjectRemoved:Delete", removed)).toBe(204);
+    expect(await post("com.amazonaws.s3.ObjectRemoved:Delete", removed)).toBe(204);
+    const [status, body] = await api<{ error: { code: string } }>(`/api/videos/${id}`);
+    expect([status, body.error.code]).toEqual([404, "not-found"]);
+    const left: string[] = [];
+    for await (const o of s3.listObjectsV2("stream", `videos/${id}/`, true)) left.push((o as { name: string }).name);
+    expect(left).toEqual([]);
+    expect(await redis.exists(streamObjectKey(id, "seg_000.m4s"))).toBe(0);
+    expect(await s3.statObject("stream", sourceIndexObject("uploads", key)).then(() => "present", () => "gone")).toBe("gone");
+  });
+});
+
+describe("GET /api/videos", () => {
+  const ids = Array.from({ length: 5 }, newId);
+  const titles = ["Mar azul", "Canción del mar", "Montaña", "Marzo", "Noche"];
+  beforeAll(async () => {
+    for (const [i, id] of ids.entries()) {
+      expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `list/${id}.mp4`, `2026-11-2${i}T12:00:00.000Z`, titles[i]))).toBe(204);
+    }
+  });
+  type Page = { videos: Video[]; next: string | null };
+
+  it("pages newest first with an opaque cursor", async () => {
+    let next: string | null = null;
+    const all: string[] = [];
+    do {
+      const [status, page]: [number, Page] = await api<Page>(`/api/videos?limit=2${next ? `&cursor=${encodeURIComponent(next)}` : ""}`);
+      expect([status, page.videos.length <= 2]).toEqual([200, true]);
+      all.push(...page.videos.map((v) => v.id));
+      next = page.next;
+    } while (next);
+    const mine = all.filter((id) => ids.includes(id));
+    expect(mine).toEqual([...ids].reverse());
+  });
+
+  it("searches titles ignoring case and accents", async () => {
+    const find = async (q: string) => (await api<Page>(`/api/videos?q=${encodeURIComponent(q)}`))[1].videos.map((v) => v.title);
+    expect(await find("mar")).toEqual(["Marzo", "Canción del mar", "Mar azul"]);
+    expect(await find("CANCION")).toEqual(["Canción del mar"]);
+    expect(await find("montana")).toEqual(["Montaña"]);
+  });
+
+  it("answers a bad cursor or limit with 400 and a stable code", async () => {
+    expect(await api("/api/videos?cursor=not-a-cursor")).toEqual([400, { error: { code: "bad-cursor", message: "cursor is not one this API returned" } }]);
+    expect((await api<{ error: { code: string } }>("/api/videos?limit=0"))[1].error.code).toBe("bad-request");
+    expect((await api<{ error: { code: string } }>("/api/videos/not-an-id"))).toEqual([404, { error: { code: "not-found", message: 'no video "not-an-id"' } }]);
+  });
+
+  it("rebuilds itself from MinIO after Redis is flushed", async () => {
+    const before = (await api<Page>("/api/videos?limit=100"))[1].videos;
+    await redis.flushall();
+    const after = (await api<Page>("/api/videos?limit=100"))[1].videos;
+    expect(after.map((v) => v.id)).toEqual(before.map((v) => v.id));
+    expect(await redis.hlen("estrena:cat:videos")).toBe(before.length);
+  });
+});
+
+/** Reads Server-Sent Events until the server closes the stream. */
+async function readSse(res: Response, onEvent: (name: string, data: Video) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffered.indexOf("\n\n")) >= 0) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const name = /^event: (.+)$/m.exec(block)?.[1];
+      const data = /^data: (.+)$/m.exec(block)?.[1];
+      if (name && data) onEvent(name, JSON.parse(data) as Video);
+    }
+  }
+}
+
+describe("GET /api/videos/:id/events", () => {
+  it("streams the record, then progress and status changes, and ends after ready", async () => {
+    const id = newId();
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `sse/${id}.mp4`, "2026-11-24T03:00:00.000Z"))).toBe(204);
+    const res = await fetch(`${gw}/api/videos/${id}/events`);
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
+    const seen: [string, string, number][] = [];
+    let sent = false;
+    const done = readSse(res, (name, v) => {
+      seen.push([name, v.status, v.progress]);
+      if (!sent) {
+        sent = true;
+        void (async () => {
+          await post("dev.estrena.video.progress", { videoId: id, progress: 0.3 });
+          await post("dev.estrena.video.progress", { videoId: id, progress: 0.6 });
+          await post("dev.estrena.video.playable", { videoId: id, renditions: [rendition] });
+          await post("dev.estrena.video.ready", { videoId: id, duration: 4, width: 160, height: 90, renditions: [rendition] });
+        })();
+      }
+    });
+    await done;
+    expect(seen).toEqual([
+      ["video", "queued", 0],
+      ["status", "processing", 0.3],
+      ["progress", "processing", 0.6],
+      ["status", "processing", 0.6],
+      ["status", "ready", 1],
+    ]);
+  });
+
+  it("answers 404 for an unknown video", async () => {
+    expect((await fetch(`${gw}/api/videos/${newId()}/events`)).status).toBe(404);
+  });
+});
