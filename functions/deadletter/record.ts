@@ -1,4 +1,5 @@
 import type { CloudEvent } from "cloudevents";
+import { eventFields, type EventFields } from "../shared/log.js";
 
 /** Where dead letters go in the stream bucket; outside `videos/`, so the gateway never serves them. */
 export const DEAD_LETTER_PREFIX = "deadletter/";
@@ -10,7 +11,7 @@ export interface DeadLetterRecord {
   readonly key: string;
   readonly body: string;
   /** For the log line: enough to trace the upload without opening the object. */
-  readonly summary: { ceId: string; type: string; videoId?: string; errorCode?: string; errorDest?: string };
+  readonly summary: EventFields & { errorCode?: string; errorDest?: string };
 }
 
 /** Object key part safe in S3 and on any file system. */
@@ -27,12 +28,8 @@ export function deadLetterRecord(event: CloudEvent<unknown>, receivedAt: Date): 
   const json = event.toJSON() as Record<string, unknown>;
   // knativeerrordata is base64 of the subscriber's response body; decode it for the reader.
   const errorData = typeof json.knativeerrordata === "string" ? Buffer.from(json.knativeerrordata, "base64").toString("utf8") : undefined;
-  const data = json.data as { videoId?: unknown } | undefined;
-  const videoId = typeof data?.videoId === "string" ? data.videoId : typeof json.subject === "string" && /^v[0-9a-f]{19}$/.test(json.subject) ? json.subject : undefined;
   const summary = {
-    ceId: event.id,
-    type: event.type,
-    ...(videoId ? { videoId } : {}),
+    ...eventFields(event),
     ...(typeof json.knativeerrorcode === "string" ? { errorCode: json.knativeerrorcode } : {}),
     ...(typeof json.knativeerrordest === "string" ? { errorDest: json.knativeerrordest } : {}),
   };
