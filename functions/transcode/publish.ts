@@ -58,7 +58,7 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
     for (const r of plan.rungs) {
       const segments = manifests.flatMap((m) => m.rungs[r.name] ?? []);
       await deps.store.putText(prefix + names.mediaPlaylist(r.name), writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: plan.segmentSeconds, segments }));
-      const v = variant(r, segments, final, audioRate, Boolean(audio));
+      const v = variant({ ...r, codecs: manifests[0]?.codecs?.[r.name] ?? r.codecs }, segments, final, audioRate, Boolean(audio));
       variants.push(v);
       renditions.push({ width: r.width, height: r.height, bandwidth: v.bandwidth, codecs: v.codecs });
     }

@@ -25,6 +25,8 @@ export interface ChunkManifest {
   readonly chunk: number;
   readonly rungs: Readonly<Record<string, readonly SegmentRecord[]>>;
   readonly tiles: readonly { readonly start: number; readonly duration: number }[];
+  /** Per rung, the codec string read from the init segment (see codecs.ts). */
+  readonly codecs?: Readonly<Record<string, string>>;
 }
 export interface AudioManifest {
   readonly segments: readonly SegmentRecord[];

@@ -165,3 +165,84 @@ export async function downloadVideo(minio: Client, vid: string, dest: string): P
   }
   return names.sort();
 }
+
+export interface RenditionCheck {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly frameRate: number;
+  /** Seconds from first frame to end of last frame, from the decoded packets. */
+  readonly duration: number;
+  readonly firstPts: number;
+  /** Keyframe times (s): where segments start. */
+  readonly keyframes: readonly number[];
+  readonly extinf: readonly number[];
+  readonly profile: string;
+  readonly pixFmt: string;
+}
+
+export interface OutputCheck {
+  readonly master: string;
+  readonly renditions: readonly RenditionCheck[];
+  readonly audio: { readonly duration: number; readonly channels: number; readonly firstPts: number } | null;
+  readonly files: readonly string[];
+  readonly vtt: string;
+}
+
+async function probeJson(args: readonly string[]): Promise<any> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-protocol_whitelist", "file", ...args, "-of", "json"], { maxBuffer: 64 << 20 });
+  return JSON.parse(stdout);
+}
+
+/** Downloads a published video and measures every rendition with ffprobe. */
+export async function inspect(minio: Client, vid: string): Promise<OutputCheck> {
+  const dest = mkdtempSync(join(tmpdir(), "estrena-tx-out-"));
+  try {
+    const files = await downloadVideo(minio, vid, dest);
+    const master = await streamText(minio, `videos/${vid}/master.m3u8`);
+    // Largest first (the master lists a quick-start rung first; order is not what we check here).
+    const names = [...master.matchAll(/^(\d+p)\.m3u8$/gm)].map((m) => m[1]!).sort((a, b) => parseInt(b) - parseInt(a));
+    const renditions: RenditionCheck[] = [];
+    for (const name of names) {
+      const pl = await streamText(minio, `videos/${vid}/${name}.m3u8`);
+      const extinf = [...pl.matchAll(/^#EXTINF:([\d.]+),/gm)].map((m) => Number(m[1]));
+      const info = await probeJson(["-show_streams", "-show_entries", "packet=pts_time,duration_time,flags", join(dest, `${name}.m3u8`)]);
+      const s = info.streams[0];
+      const packets = (info.packets as { pts_time: string; duration_time?: string; flags: string }[]).map((p) => ({ pts: Number(p.pts_time), dur: Number(p.duration_time ?? 0), key: p.flags.startsWith("K") }));
+      const pts = packets.map((p) => p.pts);
+      const first = Math.min(...pts);
+      const lastPkt = packets.reduce((a, b) => (b.pts > a.pts ? b : a));
+      const [n, d] = String(s.r_frame_rate).split("/").map(Number);
+      renditions.push({
+        name,
+        width: s.width,
+        height: s.height,
+        frameRate: n! / d!,
+        duration: lastPkt.pts + (lastPkt.dur || d! / n!) - first,
+        firstPts: first,
+        keyframes: packets.filter((p) => p.key).map((p) => Math.round(p.pts * 1000) / 1000),
+        extinf,
+        profile: s.profile,
+        pixFmt: s.pix_fmt,
+      });
+    }
+    let audio: OutputCheck["audio"] = null;
+    if (files.includes("audio.m3u8")) {
+      const info = await probeJson(["-show_streams", "-show_entries", "packet=pts_time,duration_time", join(dest, "audio.m3u8")]);
+      const packets = info.packets as { pts_time: string; duration_time: string }[];
+      const first = Number(packets[0]!.pts_time);
+      const last = packets[packets.length - 1]!;
+      audio = { duration: Number(last.pts_time) + Number(last.duration_time) - first, channels: info.streams[0].channels, firstPts: first };
+    }
+    const vtt = files.includes("thumbnails.vtt") ? await streamText(minio, `videos/${vid}/thumbnails.vtt`) : "";
+    return { master, renditions, audio, files, vtt };
+  } finally {
+    rmSync(dest, { recursive: true, force: true });
+  }
+}
+
+/** Duration of a source file by ffprobe (the format's duration). */
+export async function sourceDuration(path: string): Promise<number> {
+  const info = await probeJson(["-show_format", path]);
+  return Number(info.format.duration);
+}

@@ -1,4 +1,7 @@
 import type { CloudEvent } from "cloudevents";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { avcCodecString } from "../codecs.js";
 import { ErrorCode, EstrenaError } from "../../shared/errors.js";
 import { estrenaEvent } from "../../shared/events.js";
 import { streamPrefix } from "../../shared/ids.js";
@@ -53,7 +56,9 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
         ...(n === 0 ? [names.poster] : []),
       ];
       await uploadAll(deps, streamPrefix(vid), work.dir, files);
-      const manifest: ChunkManifest = { chunk: n, rungs, tiles };
+      const codecs: Record<string, string> = {};
+      for (const r of plan.rungs) codecs[r.name] = avcCodecString(await readFile(join(work.dir, names.init(r.name)))) ?? r.codecs;
+      const manifest: ChunkManifest = { chunk: n, rungs, tiles, codecs };
       // Written last: its existence means every file above is in place.
       await deps.store.putText(jobKeys.done(vid, job), JSON.stringify(manifest));
       await deps.state.markDone(vid, job).catch(() => undefined);
