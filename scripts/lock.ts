@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { killGroup } from "./processes.js";
@@ -111,4 +112,22 @@ export class StackLock {
       /* already gone */
     }
   }
+}
+
+/**
+ * A tiny detached watchdog for the case where the stack itself is SIGKILLed (a test runner killing its worker,
+ * the OOM killer): it waits for EOF on a pipe from us, which only comes when we are gone, and then kills the
+ * process groups the lock file lists, provided the lock is still ours. `dispose()` ends it on a normal stop.
+ */
+export function startReaper(lockFile: string): { dispose(): void } {
+  const script = [
+    "cat >/dev/null",
+    '[ -f "$1" ] && grep -q "\\"pid\\":$2," "$1" || exit 0',
+    'for p in $(sed -n "s/.*\\"children\\":{\\([^}]*\\)}.*/\\1/p" "$1" | grep -o "[0-9][0-9]*"); do kill -KILL -- "-$p" 2>/dev/null; done',
+    'rm -f "$1"',
+  ].join("\n");
+  const child = spawn("bash", ["-c", script, "reaper", lockFile, String(process.pid)], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  return { dispose: () => child.pid && killGroup(child.pid, "SIGKILL") };
 }

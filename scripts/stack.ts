@@ -6,7 +6,7 @@ import { createLogger, type Logger } from "../functions/shared/log.js";
 import { createStorage } from "../functions/shared/storage.js";
 import { writeGatewayConfig } from "./gateway.js";
 import { httpStatus, portFree } from "./health.js";
-import { StackLock } from "./lock.js";
+import { StackLock, startReaper } from "./lock.js";
 import { setupBuckets } from "./minio-setup.js";
 import { Supervisor, type ServiceSpec } from "./processes.js";
 import { FUNCTIONS, functionBuilt, functionSpec, gatewaySpec, minioSpec, redisSpec, routerSpec, watcherBuilt, watcherSpec, type SpecContext } from "./services.js";
@@ -71,24 +71,33 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
   const lock = new StackLock(s.stateDir);
   const cleaned = lock.acquire();
   if (cleaned.length) log.warn({ cleaned }, "a previous stack died without stopping; killed its leftover processes");
-  const creds = loadCredentials(s.stateDir, env);
-  if (creds.generated.length) log.info({ file: creds.file, generated: creds.generated }, "generated local credentials");
-
+  const reaper = startReaper(lock.file);
+  let creds: ReturnType<typeof loadCredentials>;
+  let config: ReturnType<typeof parseConfig>;
   const host = "127.0.0.1";
   const url = (p: number, path = "/") => `http://${host}:${p}${path}`;
   const routerUrl = url(s.ports.router);
-  const fnEnv: Record<string, string> = {
-    S3_ENDPOINT: `http://${localHost(s.minioHost)}:${s.ports.minio}`,
-    S3_ACCESS_KEY: creds.user,
-    S3_SECRET_KEY: creds.password,
-    S3_REGION: env.S3_REGION || "us-east-1",
-    REDIS_URL: `redis://${host}:${s.ports.redis}/0`,
-    K_SINK: routerUrl,
-    WEBHOOK_AUTH_TOKEN: creds.webhookToken,
-    WORK_DIR: env.WORK_DIR || join(s.stateDir, "work"),
-  };
-  // Fail now, naming the variable, rather than in a function on its first request.
-  const config = parseConfig({ ...env, ...fnEnv });
+  const fnEnv: Record<string, string> = {};
+  try {
+    creds = loadCredentials(s.stateDir, env);
+    if (creds.generated.length) log.info({ file: creds.file, generated: creds.generated }, "generated local credentials");
+    Object.assign(fnEnv, {
+      S3_ENDPOINT: `http://${localHost(s.minioHost)}:${s.ports.minio}`,
+      S3_ACCESS_KEY: creds.user,
+      S3_SECRET_KEY: creds.password,
+      S3_REGION: env.S3_REGION || "us-east-1",
+      REDIS_URL: `redis://${host}:${s.ports.redis}/0`,
+      K_SINK: routerUrl,
+      WEBHOOK_AUTH_TOKEN: creds.webhookToken,
+      WORK_DIR: env.WORK_DIR || join(s.stateDir, "work"),
+    });
+    // Fail now, naming the variable, rather than in a function on its first request.
+    config = parseConfig({ ...env, ...fnEnv });
+  } catch (err) {
+    reaper.dispose();
+    lock.release();
+    throw err;
+  }
   fnEnv.UPLOADS_BUCKET = config.uploadsBucket;
   fnEnv.STREAM_BUCKET = config.streamBucket;
   const subscribers = { ...Object.fromEntries(FUNCTIONS.map((f) => [f, url(s.ports[f])])), ...o.subscribers };
@@ -132,6 +141,7 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    reaper.dispose();
     await sup.stopAll();
     process.off("exit", onExit);
     lock.release();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -97,25 +97,35 @@ describe("npm start lifecycle (node dist/scripts/stack.js)", () => {
     }
   });
 
-  it("takes over a stale lock after a crash, killing what the dead stack left, and keeps the credentials", async () => {
-    const user = /^MINIO_ROOT_USER=(.*)$/m.exec(readFileSync(join(state, "credentials.env"), "utf8"))![1];
+  it("leaves nothing running when the stack itself is SIGKILLed (its watchdog reaps the children)", async () => {
     const crashed = runStack(env);
     await banner(crashed);
     const orphans = Object.values(lock().children);
+    expect(orphans.length).toBeGreaterThanOrEqual(6);
     crashed.child.kill("SIGKILL");
     await crashed.exited;
-    expect(orphans.filter(alive).length).toBeGreaterThan(0);
+    await until("the children gone", () => orphans.filter(alive).length === 0, 15_000);
+    expect(existsSync(join(state, "stack.lock"))).toBe(false);
+  });
+
+  it("takes over a stale lock, killing what the dead stack left, and keeps the credentials", async () => {
+    const user = /^MINIO_ROOT_USER=(.*)$/m.exec(readFileSync(join(state, "credentials.env"), "utf8"))![1];
+    const gone = spawn("true");
+    await new Promise((r) => gone.once("exit", r));
+    const leftover = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
+    writeFileSync(join(state, "stack.lock"), JSON.stringify({ pid: gone.pid, startedAt: "2026-01-01T00:00:00Z", urls: {}, children: { redis: leftover.pid } }));
 
     const next = runStack(env);
     try {
       await banner(next);
-      expect(next.output()).toContain("killed its leftover processes");
+      expect(next.output()).toContain("a previous stack died without stopping; killed its leftover processes");
       expect(next.output()).toContain(`login: user ${user}`);
-      expect(orphans.filter(alive)).toEqual([]);
+      expect(alive(leftover.pid!)).toBe(false);
       next.child.kill("SIGTERM");
       expect(await next.exited).toBe(0);
     } finally {
       next.child.kill("SIGKILL");
+      leftover.kill("SIGKILL");
     }
   });
 });
