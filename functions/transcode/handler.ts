@@ -44,7 +44,8 @@ export async function handleEvent(deps: Deps, ev: CloudEvent<unknown>): Promise<
       log.warn({ err, attempts }, "job failed; asking for redelivery");
       return { status: 503, error: err };
     }
-    log.error({ err, attempts }, "video failed");
+    if (err.retryable) log.error({ err, attempts }, "video failed after retries");
+    else log.warn({ code: err.code, reason: err.message }, "video failed");
     const error = err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable ? { code: ErrorCode.Internal, message: firstLine(err.message) } : err.toJSON();
     return { status: 200, event: estrenaEvent("dev.estrena.video.failed", { videoId: vid, error }, { id: `${vid}-failed` }) };
   }
