@@ -78,13 +78,23 @@ if [[ -x "$MINIO_BIN" ]]; then
   info "MinIO server present: $MINIO_BIN"
 else
   command -v go >/dev/null || die "Go >= 1.24 is needed once, to build the MinIO server: apt-get install golang-go (or https://go.dev/dl/)"
-  mkdir -p "$(dirname "$MINIO_BIN")"
+  mkdir -p "$(dirname "$MINIO_BIN")" "$ROOT/.estrena"
   build() {
     local mod=$1 start=$SECONDS n=0
     say "building the MinIO server with go install $mod (takes several minutes, once; log in .estrena/minio-build.log)"
+    # Linking alone takes minutes without a line of output: say every 20 s that it is still going.
+    (
+      trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+      while :; do
+        sleep 20 & nap=$!
+        wait "$nap"
+        printf 'install: [%4ds] still building the MinIO server...\n' $((SECONDS - start))
+      done
+    ) &
+    local ticker=$!
     # GOTOOLCHAIN=auto lets an older Go fetch the toolchain MinIO's go.mod asks for.
     set +e
-    GOTOOLCHAIN=auto GOBIN="$(dirname "$MINIO_BIN")" GOFLAGS=-trimpath go install -v "$mod" 2>&1 | tee "$ROOT/.estrena/minio-build.log" |
+    GOTOOLCHAIN=auto GOBIN="$(dirname "$MINIO_BIN")" go install -v "$mod" 2>&1 | tee "$ROOT/.estrena/minio-build.log" |
       while IFS= read -r line; do
         n=$((n + 1))
         case $line in
@@ -93,6 +103,7 @@ else
         esac
       done
     local rc=${PIPESTATUS[0]}
+    kill "$ticker" 2>/dev/null
     set -e
     say "go install finished with status $rc after $((SECONDS - start))s"
     return "$rc"
