@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import type { CloudEvent } from "cloudevents";
 import { parseConfig } from "../shared/config.js";
-import { ErrorCode, EstrenaError, asEstrenaError } from "../shared/errors.js";
+import { ErrorCode, EstrenaError, asEstrenaError, statusOf } from "../shared/errors.js";
 import { parseCeOverrides, sendEvent } from "../shared/events.js";
 import { createLogger, type Logger } from "../shared/log.js";
 import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
@@ -46,7 +46,7 @@ function reply(res: Response, status: number, body: unknown): void {
 }
 
 function fail(res: Response, err: EstrenaError): void {
-  reply(res, err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable ? 503 : err.code === ErrorCode.Unauthorized ? 401 : 400, { error: err.toJSON() });
+  reply(res, statusOf(err), { error: err.toJSON() });
 }
 
 /**

@@ -201,6 +201,17 @@ describe("ingest misconfigured or cut off", () => {
     }
   });
 
+  it("answers 503 naming the problem when its configuration is bad", async () => {
+    const ingest = await startIngest({ WEBHOOK_AUTH_TOKEN: TOKEN, K_SINK: "not a url" });
+    try {
+      const res = await post(ingest.url, JSON.stringify(PUT_WITH_TITLE));
+      expect(res.status).toBe(503);
+      expect((res.json!.error as { message: string }).message).toMatch(/^ingest is misconfigured: bad configuration:\n {2}K_SINK="not a url" is invalid/);
+    } finally {
+      await ingest.close();
+    }
+  });
+
   it("answers 503 when the sink is down", async () => {
     const sink = await startSink();
     await sink.close();
