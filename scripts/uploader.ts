@@ -4,7 +4,7 @@ import { extname, join } from "node:path";
 import { Transform } from "node:stream";
 import { Client } from "minio";
 import { z } from "zod";
-import { readSettings } from "./settings.js";
+import { describe, readSettings } from "./settings.js";
 import { loadCredentials, localHost, stackSettings } from "./stack-config.js";
 
 /** Where editors' uploads go, and a client for it. */
@@ -24,6 +24,11 @@ const rows = {
   bucket: { env: "UPLOADS_BUCKET", doc: "bucket editors upload to", default: "uploads", schema: z.string().min(3) },
   partMiB: { env: "ESTRENA_UPLOAD_PART_MB", doc: "multipart part size in MiB; files larger than one part go up in parts (S3 minimum 5)", default: "16", schema: z.coerce.number().int().min(5).max(5120) },
 };
+
+/** The variables `npm run upload` and the watcher read (for the README). */
+export function uploadVariables(): ReturnType<typeof describe> {
+  return describe(rows);
+}
 
 /**
  * The upload target from the environment: explicit S3_* variables first (what the stack gives the watcher),

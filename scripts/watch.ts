@@ -1,21 +1,15 @@
-import { z } from "zod";
 import { createLogger } from "../functions/shared/log.js";
 import { readSettings } from "./settings.js";
 import { stackSettings } from "./stack-config.js";
 import { uploadTarget } from "./uploader.js";
-import { ledgerPath, startWatcher } from "./watcher.js";
+import { ledgerPath, startWatcher, watchRows } from "./watcher.js";
 
 /**
  * The watched-folder importer (`node dist/scripts/watch.js`; the stack starts it). Watches ESTRENA_MEDIA_DIR
  * (default media/) and uploads video files into the uploads bucket; see docs/events.md "Ways in".
  */
-const rows = {
-  stableMs: { env: "ESTRENA_WATCH_STABLE_MS", doc: "a watched file is imported once its size has not changed for this many ms", default: "2000", schema: z.coerce.number().int().min(100).max(600_000) },
-  logLevel: { env: "LOG_LEVEL", doc: "pino level", default: "info", schema: z.string() },
-};
-
 async function main(): Promise<void> {
-  const s = readSettings(rows, process.env, "watcher");
+  const s = readSettings(watchRows, process.env, "watcher");
   const stack = stackSettings(process.env);
   const log = createLogger("watcher", s.logLevel);
   const watcher = await startWatcher({ mediaDir: stack.mediaDir, ledgerFile: ledgerPath(stack.stateDir), target: uploadTarget(process.env), stableMs: s.stableMs, log });

@@ -2,9 +2,22 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
+import { z } from "zod";
 import type { Logger } from "../functions/shared/log.js";
 import { decide, fingerprint, ledgerLine, objectKeyFor, parseLedger, retryDelayMs, type FileVersion, type LedgerEntry } from "./watch-plan.js";
+import { describe } from "./settings.js";
 import { uploadFile, type UploadTarget } from "./uploader.js";
+
+/** The watcher's own settings (the folder and state dir are the stack's: ESTRENA_MEDIA_DIR, ESTRENA_STATE_DIR). */
+export const watchRows = {
+  stableMs: { env: "ESTRENA_WATCH_STABLE_MS", doc: "a watched file is imported once its size has not changed for this many ms", default: "2000", schema: z.coerce.number().int().min(100).max(600_000) },
+  logLevel: { env: "LOG_LEVEL", doc: "pino level", default: "info", schema: z.string() },
+};
+
+/** The variables the watcher reads besides the upload ones (for the README). */
+export function watchVariables(): ReturnType<typeof describe> {
+  return describe(watchRows);
+}
 
 export interface WatcherOptions {
   readonly mediaDir: string;
