@@ -75,14 +75,16 @@ export function capFps(fps: Fps, cap: number): Fps {
 
 /**
  * Bitrate cap in bit/s: bits-per-pixel × pixels × an effective frame rate. Above 30 fps each extra frame costs half
- * (consecutive frames are more alike), so 60 fps is 1.5× the 30 fps figure. Rounded to 1 kb/s.
+ * (consecutive frames are more alike), so 60 fps is 1.5× the 30 fps figure. Rounded to 1 kb/s, at least MIN_BITRATE.
  */
 export function bitrateCap(side: number, w: number, h: number, fps: Fps): number {
   const f = fps.num / fps.den;
   const effective = f <= 30 ? f : 30 + (f - 30) / 2;
   const bpp = BITS_PER_PIXEL[side] ?? SMALL_BPP;
-  return Math.round((bpp * w * h * effective) / 1000) * 1000;
+  return Math.max(MIN_BITRATE, Math.round((bpp * w * h * effective) / 1000) * 1000);
 }
+/** Floor for tiny pictures: below this x264's rate control has nothing to work with. */
+export const MIN_BITRATE = 50_000;
 
 /** H.264 levels (ITU-T H.264 Table A-1): max frame size in macroblocks, max macroblocks/s, max bitrate (kb/s, Main). */
 const LEVELS: readonly (readonly [idc: number, maxFs: number, maxMbps: number, maxKbps: number])[] = [
