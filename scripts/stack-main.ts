@@ -11,6 +11,7 @@ export async function main(): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? "info", base: null }, { write: (line: string) => void process.stdout.write(formatLine("stack", line.trimEnd())) });
   let stack: StackHandle | undefined;
   let stopping = 0;
+  const starting = new AbortController();
   const shutdown = (sig: string) => {
     // npm forwards the terminal's Ctrl-C, so one keypress can arrive twice; a later one means "now".
     if (stopping && Date.now() - stopping > 1500) {
@@ -20,7 +21,9 @@ export async function main(): Promise<void> {
     if (stopping) return;
     stopping = Date.now();
     log.info({ sig }, "stopping estrena");
-    void (stack?.stop() ?? Promise.resolve()).then(
+    // Still starting: startStack notices the abort between services, stops what runs, and main() exits.
+    if (!stack) return starting.abort();
+    void stack.stop().then(
       () => (log.info("everything stopped"), process.exit(0)),
       (err: unknown) => (log.error({ err }, "stop failed"), process.exit(1)),
     );
@@ -30,8 +33,12 @@ export async function main(): Promise<void> {
   process.on("SIGHUP", () => shutdown("SIGHUP"));
 
   try {
-    stack = await startStack({ foreground: true, log });
+    stack = await startStack({ foreground: true, log, signal: starting.signal });
   } catch (err) {
+    if (starting.signal.aborted) {
+      log.info("everything stopped");
+      process.exit(0);
+    }
     if (err instanceof StackRunningError) {
       process.stderr.write(`\n${err.message}\n\n`);
       process.exit(2);
@@ -39,7 +46,12 @@ export async function main(): Promise<void> {
     process.stderr.write(`\nestrena did not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  if (stopping) return;
+  if (starting.signal.aborted) {
+    // The signal came after the last service had started.
+    await stack.stop();
+    log.info("everything stopped");
+    process.exit(0);
+  }
   const u = stack.urls;
   const creds = relative(REPO_ROOT, stack.credentials.file) || stack.credentials.file;
   process.stdout.write(

@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Echo every service's log to the terminal (npm start). Logs always go to `<state>/logs/`. */
   readonly foreground?: boolean;
   readonly log?: Logger;
+  /** Aborting while the stack is starting stops what already runs and rejects (Ctrl-C during start-up). */
+  readonly signal?: AbortSignal;
 }
 
 export type ServiceName = "redis" | "router" | "catalogue" | "transcode" | "ingest" | "minio" | "watcher" | "gateway";
@@ -120,6 +122,7 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
   };
 
   async function launch(name: ServiceName, spec: ServiceSpec): Promise<void> {
+    if (o.signal?.aborted) throw new Error("start-up interrupted");
     for (const p of portOf[name] ?? []) {
       if (!(await portFree(s.ports[p]))) throw new Error(`port ${s.ports[p]} (${p}) is already in use by another program; choose another with ${PORT_ENV[p]}`);
     }
