@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const s = readSettings(watchRows, process.env, "watcher");
   const stack = stackSettings(process.env);
   const log = createLogger("watcher", s.logLevel);
-  const watcher = await startWatcher({ mediaDir: stack.mediaDir, ledgerFile: ledgerPath(stack.stateDir), target: uploadTarget(process.env), stableMs: s.stableMs, log });
+  const watcher = await startWatcher({ mediaDir: stack.mediaDir, ledgerFile: ledgerPath(stack.stateDir), target: uploadTarget(process.env), stableMs: s.stableMs, poll: s.poll, log });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -11,6 +11,7 @@ import { uploadFile, type UploadTarget } from "./uploader.js";
 /** The watcher's own settings (the folder and state dir are the stack's: ESTRENA_MEDIA_DIR, ESTRENA_STATE_DIR). */
 export const watchRows = {
   stableMs: { env: "ESTRENA_WATCH_STABLE_MS", doc: "a watched file is imported once its size has not changed for this many ms", default: "2000", schema: z.coerce.number().int().min(100).max(600_000) },
+  poll: { env: "ESTRENA_WATCH_POLL", doc: "1 to poll the folder instead of inotify (network shares, Docker Desktop mounts)", default: "0", schema: z.enum(["0", "1"]).transform((v) => v === "1") },
   logLevel: { env: "LOG_LEVEL", doc: "pino level", default: "info", schema: z.string() },
 };
 
@@ -26,6 +27,8 @@ export interface WatcherOptions {
   readonly target: UploadTarget;
   /** A file is imported once its size has not changed for this long. */
   readonly stableMs: number;
+  /** Poll instead of inotify, for file systems that do not report changes. */
+  readonly poll?: boolean;
   readonly concurrency?: number;
   readonly log: Logger;
   /** Called after each import is recorded (tests, logs). */
@@ -121,6 +124,8 @@ export async function startWatcher(o: WatcherOptions): Promise<Watcher> {
 
   const watcher: FSWatcher = watch(o.mediaDir, {
     ignoreInitial: false,
+    usePolling: o.poll ?? false,
+    interval: 1000,
     // Dot-files and dot-folders are skipped anyway (temp names of rsync and friends); not watching them saves inotify handles.
     ignored: (p: string) => relative(o.mediaDir, p).split(/[\\/]/).some((s) => s.startsWith(".")),
     awaitWriteFinish: { stabilityThreshold: o.stableMs, pollInterval: Math.max(50, Math.min(500, Math.floor(o.stableMs / 4))) },
