@@ -4,7 +4,7 @@ local _M = {}
 
 local YEAR = 31536000
 
--- class → browser Cache-Control, L1 (per-replica shared dict) TTL, L2 (Redis) TTL, in seconds.
+-- class → browser Cache-Control, L1 (per-replica proxy_cache) TTL, L2 (Redis) TTL, in seconds.
 -- L1 TTLs bound how long a replica can serve something the catalogue has invalidated (deletes, ready):
 -- events reach Redis (L2) at once but never the L1 of every replica, so L1 keeps mutable things briefly.
 _M.classes = {
@@ -52,10 +52,5 @@ function _M.classify(file, body)
   if file:sub(-4) == ".vtt" then return "vtt" end
   return "immutable"
 end
-
--- Class index ↔ name, because the L1 stores the class in the shared dict's integer flags.
-_M.class_ids = { "immutable", "vtt", "playlist_event", "playlist_vod", "master" }
-_M.class_index = {}
-for i, name in ipairs(_M.class_ids) do _M.class_index[name] = i end
 
 return _M
