@@ -1,6 +1,8 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../shared/errors.js";
 import { isVideoId } from "../shared/ids.js";
+import { eventFields } from "../shared/log.js";
+import { serveMetrics } from "../shared/metrics.js";
 import type { Deps } from "./deps.js";
 
 type Route = (req: Request, res: Response, deps: Deps, params: readonly string[]) => Promise<void>;
@@ -16,6 +18,8 @@ const routes: readonly { method: string; path: RegExp; route: Route }[] = [
   { method: "GET", path: /^\/api\/videos\/([^/]+)\/events\/?$/, route: videoEvents },
   { method: "GET", path: /^\/healthz\/?$/, route: healthz },
   { method: "POST", path: /^\/api\/qoe\/?$/, route: receiveQoe },
+  // Prometheus scrapes the pod directly; the gateway proxies only /api/ and /healthz, so this stays internal.
+  { method: "GET", path: /^\/metrics$/, route: metrics },
 ];
 
 /** Builds the functions-framework handler; `getDeps` runs on the first request and its promise is reused. */
@@ -55,19 +59,22 @@ function sendError(res: Response, status: number, err: EstrenaError): void {
 async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<void> {
   const [{ HTTP }, { decodeEvent }, { applyIntake }] = await Promise.all([import("cloudevents"), import("./intake.js"), import("./apply.js")]);
   let type = "unknown";
+  // Bound to the event's ceId, type and videoId once decoded, so these lines join the upload's trace.
+  let log = deps.log;
   try {
     const ce = decodeEnvelope(() => HTTP.toEvent({ headers: req.headers, body: req.rawBody?.toString("utf8") ?? req.body }));
     if (Array.isArray(ce)) throw new EstrenaError(ErrorCode.BadRequest, "batched events are not accepted");
     type = ce.type;
+    log = deps.log.child(eventFields(ce));
     const intake = decodeEvent({ type: ce.type, id: ce.id, data: ce.data });
-    await applyIntake({ ...deps, streamBase: deps.config.publicStreamBase }, intake);
+    await applyIntake({ ...deps, log, streamBase: deps.config.publicStreamBase }, intake);
     deps.metrics.eventHandled(type);
     // 204: applied, no reply event (a Knative broker re-publishes a 200 reply body).
     res.status(204).end();
   } catch (err) {
     const e = asEstrenaError(err);
     deps.metrics.eventFailed(type, e.code);
-    deps.log.warn({ type, code: e.code, retryable: e.retryable, err: e.message }, "event not applied");
+    log.warn({ type, code: e.code, retryable: e.retryable, err: e.message }, "event not applied");
     // For event delivery 5xx means "redeliver": only for trouble that may pass. Anything else is garbage: 400.
     sendError(res, e.retryable ? 503 : 400, e);
   }
@@ -115,4 +122,9 @@ async function receiveQoe(req: Request, res: Response, deps: Deps): Promise<void
   const { parseQoeBeacon, qoeMetrics } = await import("./qoe.js");
   qoeMetrics(deps.metrics.registry).record(parseQoeBeacon(req.rawBody ?? req.body));
   res.status(204).end();
+}
+
+/** `GET /metrics`: the catalogue's Prometheus registry (events, cache lookups, QoE). */
+async function metrics(req: Request, res: Response, deps: Deps): Promise<void> {
+  await serveMetrics(deps.metrics, req, res);
 }

@@ -73,9 +73,9 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Metri
 
 export const METRICS_PATH = "/metrics";
 
-/** Answers `GET /metrics` from the registry; returns false (untouched response) for any other request. */
+/** Answers `GET` (and `HEAD`) `/metrics` from the registry; returns false (untouched response) for any other request. */
 export async function serveMetrics(metrics: Metrics, req: Pick<Request, "method" | "path">, res: Response): Promise<boolean> {
-  if (req.method !== "GET" || req.path !== METRICS_PATH) return false;
+  if ((req.method !== "GET" && req.method !== "HEAD") || req.path !== METRICS_PATH) return false;
   res.status(200).set("content-type", metrics.registry.contentType).send(await metrics.registry.metrics());
   return true;
 }
