@@ -103,7 +103,9 @@ wait_deployments knative-eventing
 
 # Knative URLs are <service>.<namespace>.<domain>. sslip.io resolves <ip>.sslip.io names to <ip>.
 DOMAIN=${ESTRENA_DOMAIN:-$(minikube ip).sslip.io}
-kubectl patch configmap/config-domain -n knative-serving --type merge -p "{\"data\":{\"$DOMAIN\":\"\"}}"
+# Replace the whole data map: a domain left from an earlier run would otherwise compete with this one.
+kubectl patch configmap/config-domain -n knative-serving --type json \
+  -p "[{\"op\":\"add\",\"path\":\"/data\",\"value\":{\"$DOMAIN\":\"\"}}]"
 
 # ---- 4. namespace, serving settings and the Secret -------------------------------------------------
 say "applying the namespace and the serving ConfigMaps (before any Service: the webhook checks timeouts against them)"
