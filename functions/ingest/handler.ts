@@ -4,7 +4,7 @@ import type { CloudEvent } from "cloudevents";
 import { parseConfig } from "../shared/config.js";
 import { ErrorCode, EstrenaError, asEstrenaError, statusOf } from "../shared/errors.js";
 import { parseCeOverrides, sendEvent } from "../shared/events.js";
-import { createLogger, type Logger } from "../shared/log.js";
+import { createLogger, eventFields, type Logger } from "../shared/log.js";
 import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
 import { notificationToEvents, parseNotification, type IngestEvent } from "./s3-event.js";
 
@@ -89,7 +89,7 @@ export function createIngestHandler(getDeps: () => IngestDeps): HttpFunction {
     const failed = results.flatMap((r, i) => (r.status === "rejected" ? [{ event: events[i]!, reason: r.reason as unknown }] : []));
     for (const [i, r] of results.entries()) {
       const e = events[i]!;
-      const line = { ceId: e.id, type: e.type, videoId: "videoId" in e.data! ? e.data.videoId : undefined, key: e.data!.key };
+      const line = { ...eventFields(e), key: e.data!.key };
       if (r.status === "fulfilled") {
         deps.metrics?.eventHandled(e.type);
         log.info(line, "event sent");
