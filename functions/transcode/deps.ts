@@ -3,6 +3,7 @@ import { createCache } from "../shared/cache.js";
 import type { Config } from "../shared/config.js";
 import { parseCeOverrides, sendEvent } from "../shared/events.js";
 import { createLogger, type Logger } from "../shared/log.js";
+import type { Metrics } from "../shared/metrics.js";
 import { createStorage } from "../shared/storage.js";
 import { createFfmpegRunner, type FfmpegRunner } from "./ffmpeg.js";
 import { redisJobState, type JobState } from "./state.js";
@@ -19,10 +20,12 @@ export interface Deps {
   readonly emit: (event: CloudEvent<unknown>) => Promise<void>;
   /** Source downloads in progress in this process, by path, so parallel jobs of one video share one download. */
   readonly downloads: Map<string, Promise<void>>;
+  /** Prometheus metrics (functions/shared/metrics.ts); absent in tests that do not look at them. */
+  readonly metrics?: Metrics;
 }
 
 /** Builds deps from config: a MinIO client, a Redis connection, the ffmpeg runner, and K_SINK delivery. */
-export async function createDeps(config: Config, log = createLogger("transcode", config.logLevel)): Promise<Deps & { close(): Promise<void> }> {
+export async function createDeps(config: Config, log = createLogger("transcode", config.logLevel), metrics?: Metrics): Promise<Deps & { close(): Promise<void> }> {
   const redis = createCache(config);
   await redis.connect();
   const overrides = parseCeOverrides(config.ceOverrides);
@@ -34,6 +37,7 @@ export async function createDeps(config: Config, log = createLogger("transcode",
     ffmpeg: createFfmpegRunner(),
     emit: (event) => sendEvent(config.sink, event, overrides),
     downloads: new Map(),
+    ...(metrics ? { metrics } : {}),
     async close() {
       redis.disconnect();
     },

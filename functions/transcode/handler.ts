@@ -3,6 +3,7 @@ import { HTTP, type CloudEvent } from "cloudevents";
 import { parseConfig } from "../shared/config.js";
 import { asEstrenaError, ErrorCode, EstrenaError } from "../shared/errors.js";
 import { estrenaEvent } from "../shared/events.js";
+import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
 import { createDeps, type Deps } from "./deps.js";
 import { decodeJob, failureAction, jobName, type Job, type JobKind } from "./jobs.js";
 import { audioStep } from "./steps/audio.js";
@@ -44,6 +45,7 @@ export async function handleEvent(deps: Deps, ev: CloudEvent<unknown>): Promise<
       log.warn({ err, attempts }, "job failed; asking for redelivery");
       return { status: 503, error: err };
     }
+    await deps.state.unplan(vid).catch(() => undefined);
     if (err.retryable) log.error({ err, attempts }, "video failed after retries");
     else log.warn({ code: err.code, reason: err.message }, "video failed");
     const error = err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable ? { code: ErrorCode.Internal, message: firstLine(err.message) } : err.toJSON();
@@ -56,7 +58,7 @@ function firstLine(s: string): string {
 }
 
 /** The functions-framework HTTP function: decodes a binary or structured CloudEvent and answers like a Knative subscriber. */
-export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
+export function createHandler(getDeps: () => Promise<Deps>, metrics?: () => Metrics): HttpFunction {
   return async (req: Request, res: Response) => {
     let ev: CloudEvent<unknown>;
     try {
@@ -75,6 +77,8 @@ export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
       // Deps unavailable (Redis or the bucket unreachable): transient, so ask for redelivery.
       outcome = { status: 503, error: asEstrenaError(err) };
     }
+    if (outcome.status === 503) metrics?.().eventFailed(ev.type, outcome.error.code);
+    else metrics?.().eventHandled(ev.type);
     if (outcome.status === 200) {
       const msg = HTTP.binary(outcome.event);
       res.status(200).set(msg.headers as Record<string, string>).send(msg.body);
@@ -86,14 +90,17 @@ export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
   };
 }
 
-/** The deployed handler: deps built from the environment on the first request, then reused. */
+/** The deployed handler, plus `GET /metrics`: deps built from the environment on the first request, then reused. */
 export function handlerFromEnv(): HttpFunction {
   let deps: Promise<Deps> | null = null;
-  return createHandler(() => {
-    deps ??= createDeps(parseConfig()).catch((err: unknown) => {
+  let metrics: Metrics | null = null;
+  const getDeps = (): Promise<Deps> => {
+    deps ??= createDeps(parseConfig(), undefined, getMetrics()).catch((err: unknown) => {
       deps = null;
       throw err;
     });
     return deps;
-  });
+  };
+  const getMetrics = (): Metrics => (metrics ??= createMetrics("transcode", { chunksWaiting: async (): Promise<number> => (await getDeps()).state.chunksWaiting() }));
+  return withMetrics(getMetrics, createHandler(getDeps, getMetrics));
 }

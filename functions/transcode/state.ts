@@ -20,6 +20,12 @@ export interface JobState {
   setPublished(videoId: string, chunks: number): Promise<void>;
   /** Lets a finished video's keys expire. */
   retire(videoId: string, seconds: number): Promise<void>;
+  /** Records how many chunks a video has, for the chunks-waiting metric (removed by `retire` or `unplan`). */
+  planned(videoId: string, chunks: number): Promise<void>;
+  /** Drops a video from the chunks-waiting metric (it failed). */
+  unplan(videoId: string): Promise<void>;
+  /** Chunk jobs planned and not yet done, over every video in flight: the `estrena_transcode_chunks_waiting` gauge. */
+  chunksWaiting(): Promise<number>;
 }
 
 export interface Lock {
@@ -29,6 +35,10 @@ export interface Lock {
 }
 
 const key = (videoId: string, part: string) => `estrena:tx:${videoId}:${part}`;
+/** videoId → chunk count of the videos in flight (no TTL while in flight, like the rest of the job state). */
+const PLANNED = "estrena:tx:planned";
+/** Chunk job names (jobs.ts chunkJobName). */
+const CHUNK_JOB = /^c\d{4}$/;
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -82,7 +92,22 @@ export function redisJobState(redis: Redis): JobState {
     async retire(videoId, seconds) {
       const m = redis.multi();
       for (const part of ["done", "attempts", "progress", "published"]) m.expire(key(videoId, part), seconds);
+      m.hdel(PLANNED, videoId);
       await m.exec();
+    },
+    async planned(videoId, chunks) {
+      await redis.hset(PLANNED, videoId, String(chunks));
+    },
+    async unplan(videoId) {
+      await redis.hdel(PLANNED, videoId);
+    },
+    async chunksWaiting() {
+      const planned = Object.entries(await redis.hgetall(PLANNED));
+      if (!planned.length) return 0;
+      const m = redis.multi();
+      for (const [videoId] of planned) m.smembers(key(videoId, "done"));
+      const done = ((await m.exec()) ?? []).map(([, members]) => ((members as string[] | null) ?? []).filter((j) => CHUNK_JOB.test(j)).length);
+      return planned.reduce((sum, [, chunks], i) => sum + Math.max(0, Number(chunks) - (done[i] ?? 0)), 0);
     },
   };
 }

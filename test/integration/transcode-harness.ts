@@ -15,6 +15,7 @@ import { parseConfig, type Config } from "../../functions/shared/config.js";
 import { S3_CREATED_PREFIX, type UploadData } from "../../functions/shared/events.js";
 import { videoId } from "../../functions/shared/ids.js";
 import { createLogger } from "../../functions/shared/log.js";
+import type { Metrics } from "../../functions/shared/metrics.js";
 import { createDeps, type Deps } from "../../functions/transcode/deps.js";
 import { handleEvent } from "../../functions/transcode/handler.js";
 import { freePorts } from "../support/stack.js";
@@ -92,11 +93,11 @@ export interface Harness {
 }
 
 /** Real deps from the services plus `env`; K_SINK is an in-memory queue drained by `transcode()`. */
-export async function harness(services: Services, env: Record<string, string> = {}, parallel = 2): Promise<Harness> {
+export async function harness(services: Services, env: Record<string, string> = {}, parallel = 2, metrics?: Metrics): Promise<Harness> {
   const config = parseConfig({ ...services.env, ...env });
   const queue: CloudEvent<unknown>[] = [];
   const videoEvents: CloudEvent<unknown>[] = [];
-  const real = await createDeps(config, createLogger("transcode-test", config.logLevel));
+  const real = await createDeps(config, createLogger("transcode-test", config.logLevel), metrics);
   const route = (ev: CloudEvent<unknown>) => {
     if (ev.type.startsWith("dev.estrena.transcode.")) queue.push(ev);
     else videoEvents.push(ev);

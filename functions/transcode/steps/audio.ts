@@ -18,7 +18,9 @@ export async function audioStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
     const src = await sourceFile(deps, plan);
     const work = await scratch(deps, plan, "audio");
     try {
+      const started = Date.now();
       await deps.ffmpeg(audioCommand(plan, src, work.dir), { mediaSeconds: plan.probe.duration, signal: lost });
+      deps.metrics?.transcodeSpeed("audio", (Date.now() - started) / 1000, plan.probe.duration);
       const segments = await producedSegments(work.dir, names.audioPlaylist);
       await uploadAll(deps, streamPrefix(vid), work.dir, [names.audioInit, ...segments.map((s) => s.uri)]);
       const manifest: AudioManifest = { segments };

@@ -62,7 +62,9 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
       // Written last: its existence means every file above is in place.
       await deps.store.putText(jobKeys.done(vid, job), JSON.stringify(manifest));
       await deps.state.markDone(vid, job).catch(() => undefined);
-      deps.log.info({ videoId: vid, chunk: n, seconds: chunk.duration, wall: (Date.now() - started) / 1000 }, "chunk done");
+      const wall = (Date.now() - started) / 1000;
+      deps.metrics?.transcodeSpeed("chunk", wall, chunk.duration);
+      deps.log.info({ videoId: vid, chunk: n, seconds: chunk.duration, wall }, "chunk done");
     } finally {
       await work.cleanup();
     }

@@ -35,6 +35,7 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
     return p;
   });
   if (plan === "done") return null;
+  await deps.state.planned(vid, plan.chunks.length).catch(() => undefined);
   await startJobs(deps, plan);
   deps.log.info({ videoId: vid, rungs: plan.rungs.map((r) => r.name), chunks: plan.chunks.length, audio: Boolean(plan.probe.audio) }, "planned");
   const top = plan.rungs[0]!;
