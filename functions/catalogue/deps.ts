@@ -10,7 +10,8 @@ import type { CatalogueStore } from "./store.js";
 export interface Deps {
   readonly config: Config;
   readonly log: Logger;
-  readonly metrics: Metrics;
+  /** prom-client is imported on first use (events, /metrics), not on a viewer's first request. */
+  readonly metrics: () => Promise<Metrics>;
   readonly origin: Origin;
   readonly redis: Redis;
   readonly store: CatalogueStore;
@@ -23,18 +24,21 @@ export interface Deps {
  * a cold start pays only for what the first request needs (see docs/performance.md, catalogue cold start).
  */
 export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
-  const [{ parseConfig }, { createLogger }, { createMetrics }, { createStorage }, { createCache }, { minioOrigin }, { createStore }] = await Promise.all([
+  const [{ parseConfig }, { createLogger }, { createCache }, { createStore }] = await Promise.all([
     import("../shared/config.js"),
     import("../shared/log.js"),
-    import("../shared/metrics.js"),
-    import("../shared/storage.js"),
     import("../shared/cache.js"),
-    import("./origin.js"),
     import("./store.js"),
   ]);
   const config = parseConfig(env);
   const log = createLogger("catalogue", config.logLevel);
-  const origin = minioOrigin(createStorage(config), config.streamBucket);
+  // The MinIO client is the heaviest import; a cold start answered from Redis never needs it.
+  const origin = lazyOrigin(
+    once(async () => {
+      const [{ createStorage }, { minioOrigin }] = await Promise.all([import("../shared/storage.js"), import("./origin.js")]);
+      return minioOrigin(createStorage(config), config.streamBucket);
+    }),
+  );
   const redis = createCache(config);
   // ioredis reconnects by itself; without a listener every failed attempt would be an uncaught 'error'.
   redis.on("error", (err: Error) => log.debug({ err: err.message }, "redis error"));
@@ -42,12 +46,34 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
   return {
     config,
     log,
-    metrics: createMetrics("catalogue"),
+    metrics: once(async () => (await import("../shared/metrics.js")).createMetrics("catalogue")),
     origin,
     redis,
     store: createStore(origin, redis, log),
     subscribe: pubsub(redis, log),
     serially: keyedQueue(),
+  };
+}
+
+/** Memoises an async factory; a failure is not remembered, so the next call tries again. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | null = null;
+  return () =>
+    (p ??= make().catch((err: unknown) => {
+      p = null;
+      throw err;
+    }));
+}
+
+function lazyOrigin(get: () => Promise<Origin>): Origin {
+  return {
+    getJson: async (key) => (await get()).getJson(key),
+    putJson: async (key, value) => (await get()).putJson(key, value),
+    remove: async (key) => (await get()).remove(key),
+    exists: async (key) => (await get()).exists(key),
+    listVideoIds: async () => (await get()).listVideoIds(),
+    removePrefix: async (prefix) => (await get()).removePrefix(prefix),
+    ping: async () => (await get()).ping(),
   };
 }
 

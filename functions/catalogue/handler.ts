@@ -2,14 +2,12 @@ import type { HttpFunction, Request, Response } from "@google-cloud/functions-fr
 import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../shared/errors.js";
 import { isVideoId } from "../shared/ids.js";
 import { eventFields } from "../shared/log.js";
-import { serveMetrics } from "../shared/metrics.js";
 import type { Deps } from "./deps.js";
 
 type Route = (req: Request, res: Response, deps: Deps, params: readonly string[]) => Promise<void>;
 
 /**
  * The catalogue's whole HTTP surface. Routes are data: add one row per endpoint.
- * Extension point: `POST /api/qoe` (player beacons) belongs here as one more row, with its own module.
  */
 const routes: readonly { method: string; path: RegExp; route: Route }[] = [
   { method: "POST", path: /^\/$/, route: receiveEvent },
@@ -68,12 +66,12 @@ async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<vo
     log = deps.log.child(eventFields(ce));
     const intake = decodeEvent({ type: ce.type, id: ce.id, data: ce.data });
     await applyIntake({ ...deps, log, streamBase: deps.config.publicStreamBase }, intake);
-    deps.metrics.eventHandled(type);
+    (await deps.metrics()).eventHandled(type);
     // 204: applied, no reply event (a Knative broker re-publishes a 200 reply body).
     res.status(204).end();
   } catch (err) {
     const e = asEstrenaError(err);
-    deps.metrics.eventFailed(type, e.code);
+    (await deps.metrics()).eventFailed(type, e.code);
     log.warn({ type, code: e.code, retryable: e.retryable, err: e.message }, "event not applied");
     // For event delivery 5xx means "redeliver": only for trouble that may pass. Anything else is garbage: 400.
     sendError(res, e.retryable ? 503 : 400, e);
@@ -120,11 +118,12 @@ async function healthz(_req: Request, res: Response, deps: Deps): Promise<void> 
 /** Player QoE beacon (see ./qoe.ts): folded into Prometheus metrics; 204, since sendBeacon ignores answers. */
 async function receiveQoe(req: Request, res: Response, deps: Deps): Promise<void> {
   const { parseQoeBeacon, qoeMetrics } = await import("./qoe.js");
-  qoeMetrics(deps.metrics.registry).record(parseQoeBeacon(req.rawBody ?? req.body));
+  qoeMetrics((await deps.metrics()).registry).record(parseQoeBeacon(req.rawBody ?? req.body));
   res.status(204).end();
 }
 
 /** `GET /metrics`: the catalogue's Prometheus registry (events, cache lookups, QoE). */
 async function metrics(req: Request, res: Response, deps: Deps): Promise<void> {
-  await serveMetrics(deps.metrics, req, res);
+  const { serveMetrics } = await import("../shared/metrics.js");
+  await serveMetrics(await deps.metrics(), req, res);
 }
