@@ -55,6 +55,8 @@ function resolverLine(redisHost: string): string {
 /** Renders the template for these params into `<prefix>/conf/nginx.conf` and returns that path. */
 export function writeGatewayConfig(p: GatewayParams): string {
   const prefix = resolve(p.prefix);
+  // The L1 reaches its fill handler over <prefix>/stream.sock; Linux caps socket paths at 107 bytes.
+  if (join(prefix, "stream.sock").length > 100) throw new Error(`gateway prefix ${prefix} is too long for a unix socket path (max ~88 characters)`);
   for (const d of ["conf", "logs", "temp/body", "temp/proxy", "temp/fastcgi", "temp/uwsgi", "temp/scgi"]) mkdirSync(join(prefix, d), { recursive: true });
   const dir = gatewayDir();
   const s3 = hostPort(p.s3Endpoint, "s3Endpoint");

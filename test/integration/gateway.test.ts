@@ -177,6 +177,7 @@ describe("exposure", () => {
     ["DELETE", `/stream/${ID}/seg_000.m4s`],
     ["PATCH", `/stream/${ID}/seg_000.m4s`],
     ["PUT", "/api/videos"],
+    ["POST", "/api/videos"],
     ["DELETE", `/api/videos/${ID}`],
     ["POST", "/"],
     ["POST", "/healthz"],
