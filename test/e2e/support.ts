@@ -32,13 +32,14 @@ export function ensureWebBuilt(): void {
   execFileSync("npm", ["run", "--silent", "build:web"], { cwd: REPO_ROOT, stdio: "pipe" });
 }
 
-/** Encodes a test clip: colour bars with a running timecode and a tone, `seconds` long, as H.264/AAC MP4. */
-export function makeClip(file: string, seconds: number, size = "640x360"): void {
+/** Encodes a test clip: colour bars with a running timecode (and a tone), `seconds` long, as H.264/AAC MP4. */
+export function makeClip(file: string, seconds: number, opts: { size?: string; audio?: boolean } = {}): void {
+  const audio = opts.audio ?? true;
   execFileSync("ffmpeg", [
     "-hide_banner", "-loglevel", "error", "-y",
-    "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=25:duration=${seconds}`,
-    "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-shortest",
+    "-f", "lavfi", "-i", `testsrc2=size=${opts.size ?? "640x360"}:rate=25:duration=${seconds}`,
+    ...(audio ? ["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`, "-c:a", "aac", "-b:a", "64k"] : []),
+    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
     file,
   ]);
 }
@@ -72,4 +73,21 @@ export function playerState(page: Page): Promise<{ t: number; paused: boolean; h
       seekableEnd: v.seekable.length ? v.seekable.end(v.seekable.length - 1) : 0,
     };
   });
+}
+
+/** page.waitForFunction, but a timeout names what was awaited and shows the player's state at that moment. */
+export async function waitUntil<A>(page: Page, what: string, fn: (arg: A) => unknown, arg: A, timeout = 30_000): Promise<void> {
+  try {
+    // Playwright types the argument as Unboxed<A>; for the plain values passed here that is A.
+    await page.waitForFunction(fn as never, arg, { timeout });
+  } catch (err) {
+    const state = await page
+      .evaluate(() => {
+        const v = document.querySelector("video");
+        const root = document.getElementById("player");
+        return { url: location.pathname + location.search, t: v?.currentTime, paused: v?.paused, ended: v?.ended, videoHeight: v?.videoHeight, readyState: v?.readyState, data: { ...root?.dataset }, quality: document.getElementById("quality-button")?.textContent, error: document.getElementById("error-message")?.textContent };
+      })
+      .catch(() => "unavailable");
+    throw new Error(`timed out waiting for ${what}; page state: ${JSON.stringify(state)}\n${(err as Error).message.split("\n")[0]}`);
+  }
 }
