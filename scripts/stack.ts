@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseConfig } from "../functions/shared/config.js";
@@ -164,6 +164,8 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
     if (!o.without?.includes("gateway")) {
       const prefix = join(s.stateDir, "gateway");
       mkdirSync(prefix, { recursive: true });
+      // An nginx that was SIGKILLed leaves its unix sockets behind, and the next one could not bind them.
+      for (const f of readdirSync(prefix)) if (f.endsWith(".sock")) rmSync(join(prefix, f), { force: true });
       const conf = writeGatewayConfig({
         port: s.ports.gateway, prefix, webRoot: join(REPO_ROOT, "web", "dist"), catalogueUrl: urls.catalogue,
         s3Endpoint: urls.minio, streamBucket: config.streamBucket, redisHost: host, redisPort: s.ports.redis,
