@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,5 +61,12 @@ describe("local credentials", () => {
   it("refuse a password MinIO would refuse", () => {
     dir = mkdtempSync(join(tmpdir(), "estrena-creds-"));
     expect(() => loadCredentials(dir, { MINIO_ROOT_PASSWORD: "short" })).toThrow("MINIO_ROOT_PASSWORD must have at least 8 characters");
+  });
+});
+
+describe("scripts/install.sh", () => {
+  it("has nothing to do, and says nothing with --quiet, once everything is installed", () => {
+    // npm test has just run it, so this second run must find every package, node_modules and the MinIO binary.
+    expect(execFileSync("bash", ["scripts/install.sh", "--quiet"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })).toBe("");
   });
 });
