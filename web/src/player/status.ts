@@ -1,5 +1,5 @@
 import type { Video } from "../shared/api.js";
-import { byId } from "../shared/dom.js";
+import { byId, listenDom } from "../shared/dom.js";
 import { formatPercent, formatTime } from "../shared/format.js";
 import { isFinal, watchVideo, type Watch } from "../shared/live.js";
 import type { Piece, PlayerContext } from "./events.js";
@@ -21,14 +21,25 @@ export function createStatus(ctx: PlayerContext): Piece {
   const waiting = byId("processing");
   const waitingText = byId("processing-text");
   const badge = byId("badge");
+  const edge = byId("edge-note");
   let watch: Watch | null = null;
   let reported = false;
+  let processing = false;
+
+  /** Stalled at the end of what is published while the rest is still being transcoded: say so, calmly. */
+  const atLiveEdge = (): boolean => {
+    const { video } = ctx;
+    const s = video.seekable;
+    return processing && s.length > 0 && s.end(s.length - 1) - video.currentTime < 1.5;
+  };
 
   function render(v: Video): void {
     document.title = `${v.title} · estrena`;
     title.textContent = v.title;
     meta.textContent = metaLine(v);
     root.dataset.status = v.status;
+    processing = v.status === "processing";
+    if (!processing) edge.hidden = true;
     // Not playable yet: no master playlist has been published.
     waiting.hidden = v.hls !== null || v.status === "failed";
     waitingText.textContent = v.status === "queued" ? "Waiting to start processing…" : `Preparing this video… ${formatPercent(v.progress)}`;
@@ -40,6 +51,11 @@ export function createStatus(ctx: PlayerContext): Piece {
     }
   }
 
+  const offDom = listenDom(ctx.video, {
+    waiting: () => (edge.hidden = !atLiveEdge()),
+    playing: () => (edge.hidden = true),
+    seeking: () => (edge.hidden = true),
+  });
   const off = bus.on({
     video: (v) => {
       render(v);
@@ -51,6 +67,7 @@ export function createStatus(ctx: PlayerContext): Piece {
   return {
     destroy() {
       off();
+      offDom();
       watch?.close();
     },
   };
