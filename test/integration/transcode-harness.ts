@@ -89,11 +89,17 @@ export interface Harness {
   readonly videoEvents: CloudEvent<unknown>[];
   /** Uploads a file and runs the whole pipeline to quiescence; returns the video id. */
   transcode(file: string, key: string): Promise<string>;
+  /** Uploads a file and returns its upload event, without delivering it. */
+  upload(file: string, key: string): Promise<{ videoId: string; event: CloudEvent<unknown> }>;
+  /** Delivers one event as the broker would (redelivering on 503) and routes the reply. */
+  deliver(ev: CloudEvent<unknown>): Promise<void>;
+  /** Job events sent to K_SINK and not yet delivered. */
+  readonly queue: CloudEvent<unknown>[];
   close(): Promise<void>;
 }
 
 /** Real deps from the services plus `env`; K_SINK is an in-memory queue drained by `transcode()`. */
-export async function harness(services: Services, env: Record<string, string> = {}, parallel = 2, metrics?: Metrics): Promise<Harness> {
+export async function harness(services: Services, env: Record<string, string> = {}, parallel = 2, metrics?: Metrics, wrap: (d: Deps) => Deps = (d) => d): Promise<Harness> {
   const config = parseConfig({ ...services.env, ...env });
   const queue: CloudEvent<unknown>[] = [];
   const videoEvents: CloudEvent<unknown>[] = [];
@@ -102,7 +108,7 @@ export async function harness(services: Services, env: Record<string, string> = 
     if (ev.type.startsWith("dev.estrena.transcode.")) queue.push(ev);
     else videoEvents.push(ev);
   };
-  const deps: Deps = { ...real, emit: async (ev) => route(ev) };
+  const deps: Deps = wrap({ ...real, emit: async (ev) => route(ev) });
 
   async function deliver(ev: CloudEvent<unknown>, attempt = 1): Promise<void> {
     const out = await handleEvent(deps, ev);
@@ -118,12 +124,18 @@ export async function harness(services: Services, env: Record<string, string> = 
     config,
     deps,
     videoEvents,
-    async transcode(file, key) {
+    queue,
+    deliver: (ev) => deliver(ev),
+    async upload(file, key) {
       const info = await services.minio.fPutObject("uploads", key, file, {});
       const stat = await services.minio.statObject("uploads", key);
       const vid = videoId("uploads", key, info.etag);
       const data: UploadData = { videoId: vid, bucket: "uploads", key, size: stat.size, etag: info.etag, eventName: "s3:ObjectCreated:Put", eventTime: new Date().toISOString() };
-      await deliver(new CE({ type: `${S3_CREATED_PREFIX}Put`, source: "test", id: `up-${vid}`, datacontenttype: "application/json", data }));
+      return { videoId: vid, event: new CE({ type: `${S3_CREATED_PREFIX}Put`, source: "test", id: `up-${vid}`, datacontenttype: "application/json", data }) };
+    },
+    async transcode(file, key) {
+      const { videoId: vid, event } = await this.upload(file, key);
+      await deliver(event);
       const running = new Set<Promise<void>>();
       while (queue.length || running.size) {
         while (queue.length && running.size < parallel) {

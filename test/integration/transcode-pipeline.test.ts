@@ -1,30 +1,137 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { harness, lavfi, startServices, streamText, type Harness, type Services } from "./transcode-harness.js";
+import type { Deps } from "../../functions/transcode/deps.js";
+import { jobEvent } from "../../functions/transcode/jobs.js";
+import { parsePlan } from "../../functions/transcode/plan.js";
+import { harness, inspect, lavfi, run, sourceDuration, startServices, streamText, type Harness, type Services } from "./transcode-harness.js";
 
+/**
+ * Publishing order, idempotency and recovery, driven job by job: real ffmpeg, MinIO and Redis, the transcode core
+ * called in-process, and the test playing the broker.
+ */
 let services: Services;
 let h: Harness;
-const tmp = mkdtempSync(join(tmpdir(), "estrena-tx-src-"));
+let ffmpegRuns = 0;
+const tmp = mkdtempSync(join(tmpdir(), "estrena-tx-pipe-"));
+const env = { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "2", CHUNK_PARALLELISM: "1", X264_PRESET: "superfast", JOB_LOCK_SECONDS: "3" };
 
 beforeAll(async () => {
   services = await startServices();
-  h = await harness(services, { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "2" });
+  const count = (d: Deps): Deps => ({ ...d, ffmpeg: (cmd, o) => (ffmpegRuns++, d.ffmpeg(cmd, o)) });
+  h = await harness(services, env, 2, undefined, count);
 });
 afterAll(async () => {
   await h?.close();
   await services?.stop();
 });
 
-describe("transcode pipeline (in-process, real ffmpeg + MinIO + Redis)", () => {
-  it("chunks a small source and publishes a VOD ladder", async () => {
-    const src = await lavfi(join(tmp, "a.mp4"), 6, "testsrc2=size=640x360:rate=30", "sine=frequency=440:sample_rate=48000", ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]);
-    const vid = await h.transcode(src, "a.mp4");
-    const types = h.videoEvents.map((e) => e.type);
-    console.log(types);
-    console.log(await streamText(services.minio, `videos/${vid}/master.m3u8`));
-    console.log(await streamText(services.minio, `videos/${vid}/360p.m3u8`));
-    expect(types).toContain("dev.estrena.video.ready");
+const source = (name: string, seconds: number) =>
+  lavfi(join(tmp, name), seconds, "testsrc2=size=320x240:rate=30", "sine=frequency=440:sample_rate=48000", ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]);
+const take = (type: string) => {
+  const i = h.queue.findIndex((e) => e.type === type);
+  expect(i, `a queued ${type}`).toBeGreaterThanOrEqual(0);
+  return h.queue.splice(i, 1)[0]!;
+};
+async function exists(key: string): Promise<boolean> {
+  return services.minio.statObject("stream", key).then(() => true, () => false);
+}
+async function drain(): Promise<void> {
+  while (h.queue.length) await h.deliver(h.queue.shift()!);
+}
+const typesFor = (vid: string) => h.videoEvents.filter((e) => (e.data as { videoId: string }).videoId === vid).map((e) => e.type);
+
+describe("transcode: progressive, ordered publishing", () => {
+  it("publishes chunk by chunk without gaps, master last, EVENT until finalize, then VOD", async () => {
+    const { videoId: vid, event } = await h.upload(await source("prog.mp4", 10), "prog.mp4");
+    const dir = `videos/${vid}/`;
+    await h.deliver(event);
+    expect(typesFor(vid)).toEqual(["dev.estrena.video.processing"]);
+    const chunk0 = take("dev.estrena.transcode.chunk");
+    const audio = take("dev.estrena.transcode.audio");
+    const plan = parsePlan((chunk0.data as { plan: unknown }).plan);
+    expect(plan.chunks.map((c) => [c.start, c.duration])).toEqual([[0, 2], [2, 4], [6, 4]]);
+
+    // Chunk 0 alone cannot be published: its audio is not there yet.
+    await h.deliver(chunk0);
+    expect(await exists(`${dir}240p_0000_000.m4s`)).toBe(true);
+    expect(await exists(`${dir}master.m3u8`)).toBe(false);
+    await h.deliver(audio);
+    expect(await exists(`${dir}master.m3u8`)).toBe(true);
+    expect(typesFor(vid)).toContain("dev.estrena.video.playable");
+
+    const media = await streamText(services.minio, `${dir}240p.m3u8`);
+    expect(media).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+    expect(media).not.toContain("#EXT-X-ENDLIST");
+    expect(media.match(/^240p_.*\.m4s$/gm)).toEqual(["240p_0000_000.m4s"]);
+    const audioList = await streamText(services.minio, `${dir}audio.m3u8`);
+    expect(audioList).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+    const named = [...(media + audioList).matchAll(/^(\w+\.m4s)$/gm), ...(media + audioList).matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!);
+    for (const n of named) expect(await exists(dir + n), n).toBe(true);
+
+    // Chunk 2 finishing before chunk 1 publishes nothing new: no gap is ever published.
+    const chunk1 = take("dev.estrena.transcode.chunk");
+    await h.deliver(jobEvent({ kind: "chunk", plan, chunk: 2 }) as CloudEvent<unknown>);
+    expect((await streamText(services.minio, `${dir}240p.m3u8`)).match(/^240p_.*\.m4s$/gm)).toEqual(["240p_0000_000.m4s"]);
+    await h.deliver(chunk1);
+    expect((await streamText(services.minio, `${dir}240p.m3u8`)).match(/^240p_.*\.m4s$/gm)).toEqual([
+      "240p_0000_000.m4s", "240p_0001_000.m4s", "240p_0001_001.m4s", "240p_0002_000.m4s", "240p_0002_001.m4s",
+    ]);
+    await drain();
+
+    const types = typesFor(vid);
+    expect(types.at(-1)).toBe("dev.estrena.video.ready");
+    const final = await streamText(services.minio, `${dir}240p.m3u8`);
+    expect(final).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    expect(final.trimEnd().endsWith("#EXT-X-ENDLIST")).toBe(true);
+    const progress = h.videoEvents.filter((e) => e.type === "dev.estrena.video.progress" && (e.data as { videoId: string }).videoId === vid).map((e) => (e.data as { progress: number }).progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+});
+
+describe("transcode: idempotency and recovery", () => {
+  it("duplicated and concurrent deliveries do every job once and publish the same output", async () => {
+    const src = await source("dup.mp4", 8);
+    const { videoId: vid, event } = await h.upload(src, "dup.mp4");
+    const before = ffmpegRuns;
+    await Promise.all([h.deliver(event), h.deliver(event)]);
+    // Every job event arrives twice, at the same time.
+    while (h.queue.length) {
+      const batch = h.queue.splice(0, h.queue.length);
+      await Promise.all(batch.flatMap((e) => [h.deliver(e), h.deliver(e)]));
+    }
+    const plan = parsePlan(JSON.parse(await streamText(services.minio, `jobs/${vid}/plan.json`)));
+    expect(plan.chunks).toHaveLength(3);
+    expect(ffmpegRuns - before).toBe(plan.chunks.length + 1);
+    const out = await inspect(services.minio, vid);
+    expect(out.renditions[0]!.extinf).toEqual([2, 2, 2, 2]);
+    expect(Math.abs(out.renditions[0]!.duration - (await sourceDuration(src)))).toBeLessThanOrEqual(0.1);
+    expect(typesFor(vid).filter((t) => t === "dev.estrena.video.ready").length).toBeGreaterThanOrEqual(1);
+
+    // The same upload event after the video is ready: answered `ready` again, no work.
+    const again = ffmpegRuns;
+    const n = h.videoEvents.length;
+    await h.deliver(event);
+    expect(ffmpegRuns).toBe(again);
+    expect(h.videoEvents.slice(n).map((e) => e.type)).toEqual(["dev.estrena.video.ready"]);
+    expect(h.queue).toEqual([]);
+  });
+
+  it("completes after Redis is flushed in the middle, from what the bucket holds", async () => {
+    const src = await source("flush.mp4", 8);
+    const { videoId: vid, event } = await h.upload(src, "flush.mp4");
+    await h.deliver(event);
+    await h.deliver(take("dev.estrena.transcode.audio"));
+    await h.deliver(take("dev.estrena.transcode.chunk"));
+    await run("redis-cli", ["-u", services.env.REDIS_URL!, "flushall"]);
+    const before = ffmpegRuns;
+    await drain();
+    expect(ffmpegRuns - before).toBe(2);
+    expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
+    const out = await inspect(services.minio, vid);
+    expect(out.renditions[0]!.extinf).toEqual([2, 2, 2, 2]);
+    expect(Math.abs(out.audio!.duration - (await sourceDuration(src)))).toBeLessThanOrEqual(0.1);
   });
 });
