@@ -60,8 +60,6 @@ export function ensureBuilt(): void {
 export async function startTestStack(opts: Omit<StackOptions, "stateDir" | "ports"> & { ports?: Partial<Ports> } = {}): Promise<TestStack> {
   ensureBuilt();
   const stateDir = mkdtempSync(join(tmpdir(), "estrena-test-"));
-  const free = await freePorts(SERVICE_PORTS.length);
-  const ports = { ...(Object.fromEntries(SERVICE_PORTS.map((p, i) => [p, free[i]])) as Ports), ...opts.ports };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ESTRENA_MEDIA_DIR: join(stateDir, "media"),
@@ -71,16 +69,24 @@ export async function startTestStack(opts: Omit<StackOptions, "stateDir" | "port
   // Never inherit the developer's stack settings or credentials.
   for (const k of ["ESTRENA_STATE_DIR", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "WEBHOOK_AUTH_TOKEN"]) if (!opts.env?.[k]) delete env[k];
   const log = createLogger("test-stack", process.env.ESTRENA_TEST_LOG ?? "warn");
-  let stack: StackHandle;
-  try {
-    stack = await startStack({ ...opts, env, stateDir, ports, log });
-  } catch (err) {
-    throw new Error(`test stack did not start (logs in ${stateDir}/logs): ${(err as Error).message}`);
+  let stack: StackHandle | undefined;
+  // Free ports can be taken by another test run between our check and the bind: pick new ones and try again.
+  for (let attempt = 1; !stack; attempt++) {
+    const free = await freePorts(SERVICE_PORTS.length);
+    const ports = { ...(Object.fromEntries(SERVICE_PORTS.map((p, i) => [p, free[i]])) as Ports), ...opts.ports };
+    try {
+      stack = await startStack({ ...opts, env, stateDir, ports, log });
+    } catch (err) {
+      const busy = /already in use|EADDRINUSE|Address already in use/i.test((err as Error).message);
+      if (busy && attempt < 3 && !opts.ports) continue;
+      throw new Error(`test stack did not start (logs in ${stateDir}/logs): ${(err as Error).message}`);
+    }
   }
+  const started = stack;
   return {
-    ...stack,
+    ...started,
     cleanup: async () => {
-      await stack.stop();
+      await started.stop();
       if (process.env.ESTRENA_KEEP_TEST_STATE !== "1") rmSync(stateDir, { recursive: true, force: true });
       else process.stderr.write(`test stack state kept in ${relative(process.cwd(), stateDir) || stateDir}\n`);
     },
