@@ -254,6 +254,47 @@ describe("watching in Chromium", () => {
     expect(end.seekableEnd).toBeGreaterThan(Number(at.seekableAtFirstFrame));
     await page.close();
   }, 400_000);
+  it("retries a short network outage quietly, and explains a long one with a retry button that works", async () => {
+    const clip = join(dir, "short.mp4");
+    makeClip(clip, 8);
+    const id = await upload(stack, clip, "e2e/short.mp4", "Short bars");
+    const base = stack.urls.web.replace(/\/$/, "");
+    await expect
+      .poll(async () => ((await (await fetch(`${base}/api/videos/${id}`)).json()) as Video).status, { timeout: 120_000, interval: 500 })
+      .toBe("ready");
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.addInitScript(() => {
+      // Remembers whether the error overlay was ever shown (test instrumentation).
+      document.addEventListener("DOMContentLoaded", () => {
+        const overlay = document.getElementById("error")!;
+        new MutationObserver(() => {
+          if (!overlay.hidden) document.documentElement.dataset.errorShown = "true";
+        }).observe(overlay, { attributes: true });
+      });
+    });
+    const offline = (route: { abort(code: string): Promise<void> }) => route.abort("internetdisconnected");
+
+    // Segments fail for 3 s: hls.js retries with backoff and playback starts, without a word to the viewer.
+    await page.route("**/stream/**/*.m4s", offline);
+    await page.goto(`${base}/watch.html?v=${id}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    await page.unroute("**/stream/**/*.m4s", offline);
+    await waitUntil(page, "playback after a short outage", () => Number(document.getElementById("player")!.dataset.firstFrameMs) > 0, null, 60_000);
+    expect(await page.evaluate(() => document.documentElement.dataset.errorShown ?? "never")).toBe("never");
+
+    // Segments keep failing: after the quiet retries the viewer is told in plain words, with a working retry.
+    await page.route("**/stream/**/*.m4s", offline);
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.locator("#error:not([hidden])").waitFor({ timeout: 120_000 });
+    expect(await page.textContent("#error-message")).toBe("We can't reach the video right now. Check your connection, then try again.");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("error-retry");
+    await page.unroute("**/stream/**/*.m4s", offline);
+    await page.click("#error-retry");
+    await waitUntil(page, "playback after Try again", () => document.querySelector("video")!.currentTime > 1, null, 60_000);
+    expect(await page.isHidden("#error")).toBe(true);
+    await page.close();
+  }, 300_000);
 });
 
 function recordPerformance(): void {

@@ -40,9 +40,10 @@ describe("applyUpdate", () => {
 describe("recoveryFor", () => {
   it.each([
     ["networkError", 404, { network: 0, media: 0 }, { kind: "give-up", fatal: "not-found" }],
-    ["networkError", 0, { network: 0, media: 0 }, { kind: "reload", delayMs: 1000 }],
-    ["networkError", 503, { network: 2, media: 0 }, { kind: "reload", delayMs: 4000 }],
+    ["networkError", 0, { network: 0, media: 0 }, { kind: "reload", delayMs: 2000 }],
+    ["networkError", 503, { network: 0, media: 1 }, { kind: "reload", delayMs: 2000 }],
     ["networkError", 503, { network: MAX_NETWORK_RETRIES, media: 0 }, { kind: "give-up", fatal: "network" }],
+    ["networkError", 0, { network: 1, media: 0 }, { kind: "give-up", fatal: "network" }],
     ["mediaError", 0, { network: 0, media: 0 }, { kind: "recover-media", swapAudio: false }],
     ["mediaError", 0, { network: 0, media: 1 }, { kind: "recover-media", swapAudio: true }],
     ["mediaError", 0, { network: 0, media: 2 }, { kind: "give-up", fatal: "media" }],

@@ -6,8 +6,8 @@ export type Recovery =
   | { readonly kind: "recover-media"; readonly swapAudio: boolean }
   | { readonly kind: "give-up"; readonly fatal: FatalKind };
 
-/** Quiet network retries before the viewer is told; the backoff doubles from 1 s. */
-export const MAX_NETWORK_RETRIES = 4;
+/** Restarts after hls.js gave up on the network (it has already retried each request itself), 2 s apart, doubling. */
+export const MAX_NETWORK_RETRIES = 1;
 
 /**
  * Decides retry in one pure function (hls.js error types are plain strings: `networkError`, `mediaError`, ...).
@@ -17,7 +17,7 @@ export const MAX_NETWORK_RETRIES = 4;
 export function recoveryFor(type: string, httpStatus: number, attempts: { readonly network: number; readonly media: number }): Recovery {
   if (type === "networkError") {
     if (httpStatus === 404 || httpStatus === 410) return { kind: "give-up", fatal: "not-found" };
-    if (attempts.network < MAX_NETWORK_RETRIES) return { kind: "reload", delayMs: 1000 * 2 ** attempts.network };
+    if (attempts.network < MAX_NETWORK_RETRIES) return { kind: "reload", delayMs: 2000 * 2 ** attempts.network };
     return { kind: "give-up", fatal: "network" };
   }
   if (type === "mediaError") {
