@@ -161,13 +161,14 @@ export function recordToEvent(rec: S3Record): IngestEvent | null {
   }
   const etag = normalizeEtag(obj.eTag ?? "");
   if (!etag) throw new EstrenaError(ErrorCode.BadRequest, `${rec.eventName} record for ${JSON.stringify(key.slice(0, 200))} has no eTag`);
-  if (obj.size === undefined) throw new EstrenaError(ErrorCode.BadRequest, `${rec.eventName} record for ${JSON.stringify(key.slice(0, 200))} has no size`);
   const title = titleOf(obj.userMetadata);
   const data: UploadData = {
     videoId: videoId(bucket, key, etag),
     bucket,
     key,
-    size: obj.size,
+    // MinIO omits `size` for an empty object (Go omitempty). Refusing the record would make MinIO retry it forever at
+    // the head of its queue_dir, holding back every later upload; transcode fails it as not-a-video instead.
+    size: obj.size ?? 0,
     etag,
     ...(obj.contentType ? { contentType: obj.contentType } : {}),
     ...(title ? { title } : {}),

@@ -209,12 +209,16 @@ describe("MinIO notification → CloudEvents", () => {
   it.each([
     ["no eTag", { eTag: undefined }, "has no eTag"],
     ["an empty eTag", { eTag: '""' }, "has no eTag"],
-    ["no size", { size: undefined }, "has no size"],
     ["a badly escaped key", { key: "%E0%A4%A" }, "not valid query-escaped UTF-8"],
   ])("rejects an ObjectCreated record with %s, and the whole batch with it", (_, patch, message) => {
     const body = { Records: [...PUT_WITH_TITLE.Records, ...withObject(PUT_WITH_TITLE, patch).Records] };
     expect(() => map(body)).toThrow(message);
   });
+});
+
+it("maps an ObjectCreated record without size (MinIO's empty object) to size 0", () => {
+  const [ev] = map(withObject(PUT_WITH_TITLE, { size: undefined }));
+  expect((ev!.data as { size: number }).size).toBe(0);
 });
 
 describe("hostile keys", () => {
