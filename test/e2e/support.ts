@@ -91,3 +91,12 @@ export async function waitUntil<A>(page: Page, what: string, fn: (arg: A) => unk
     throw new Error(`timed out waiting for ${what}; page state: ${JSON.stringify(state)}\n${(err as Error).message.split("\n")[0]}`);
   }
 }
+
+/** Buttons, links, inputs and menu items with no accessible name (aria-label, text, or a <label for>). */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("button, a[href], input, [role=menuitemradio]")]
+      .filter((el) => !(el.getAttribute("aria-label")?.trim() || el.textContent?.trim() || (el.id && document.querySelector(`label[for="${el.id}"]`))))
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}

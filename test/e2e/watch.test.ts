@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Video } from "../../functions/shared/video.js";
+import { REPO_ROOT } from "../../scripts/stack-config.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
 import { IMG_DIR, median, RECORD, writeWebPerformance } from "./record.js";
-import { ensureWebBuilt, launchBrowser, makeClip, playerState, upload, waitUntil } from "./support.js";
+import { ensureWebBuilt, launchBrowser, makeClip, playerState, unnamedControls, upload, waitUntil } from "./support.js";
 
 // Sources up to 24 s are one transcode job; longer ones are chunked (4 s first, so playback starts early).
 const STACK_ENV = { CHUNK_SECONDS: "24", FIRST_CHUNK_SECONDS: "4" };
@@ -15,7 +17,7 @@ const LONG_SECONDS = 90;
 let stack: TestStack;
 let browser: Browser;
 let dir: string;
-const measured: { ttffMs: number[]; firstPlayMs: number | null; progressiveMs: number | null } = { ttffMs: [], firstPlayMs: null, progressiveMs: null };
+const measured: { ttffMs: number[]; cls: number[]; firstPlayMs: number | null; progressiveMs: number | null } = { ttffMs: [], cls: [], firstPlayMs: null, progressiveMs: null };
 
 beforeAll(async () => {
   ensureWebBuilt();
@@ -96,6 +98,7 @@ describe("watching in Chromium", () => {
     expect(await card.locator(".card-title").textContent()).toBe("Colour bars <b>&amp;</b> tone");
     expect(await card.locator(".card-title b").count()).toBe(0);
     await card.locator("img").evaluate((img: HTMLImageElement) => img.decode());
+    expect(await unnamedControls(page)).toEqual([]);
 
     // Player: opened from the card, it starts by itself.
     await card.locator("a").click();
@@ -104,6 +107,8 @@ describe("watching in Chromium", () => {
     const first = await playerState(page);
     measured.firstPlayMs = first.firstFrameMs;
     expect(first.paused).toBe(false);
+
+    expect(await unnamedControls(page)).toEqual([]);
 
     // currentTime advances at least 3 s, with no fatal hls.js error.
     await waitUntil(page, "3 s of playback", (t0) => document.querySelector("video")!.currentTime >= t0 + 3, first.t);
@@ -184,6 +189,18 @@ describe("watching in Chromium", () => {
         await page.goto(`${stack.urls.web.replace(/\/$/, "")}/watch.html?v=${id}`);
         await page.waitForFunction(() => document.getElementById("player")?.dataset.firstFrameMs, null, { timeout: 30_000 });
         measured.ttffMs.push((await playerState(page)).firstFrameMs!);
+        measured.cls.push(
+          await page.evaluate(
+            () =>
+              new Promise<number>((resolve) => {
+                let total = 0;
+                new PerformanceObserver((list) => {
+                  for (const e of list.getEntries()) total += (e as unknown as { value: number }).value;
+                }).observe({ type: "layout-shift", buffered: true });
+                setTimeout(() => resolve(total), 500);
+              }),
+          ),
+        );
       }
     }
     await page.close();
@@ -316,6 +333,25 @@ The same figure is sent to \`POST /api/qoe\` as the startup time.
 |---|---|
 ${rows.join("\n")}
 
-Page weight: the catalogue page loads no hls.js; the player page fetches hls.js as a separate chunk in parallel
-with the video's record.`);
+Layout shift on the player page (Chromium's \`layout-shift\` entries, summed, through the first frame):
+${measured.cls.map((c) => c.toFixed(4)).join(", ")}. The player box has its final 16:9 size before anything loads.
+
+Page weight (gzip, from \`web/dist\`): ${pageWeights()}. The catalogue page never loads hls.js; the player page
+fetches it as a separate chunk, in parallel with the video's record.`);
+}
+
+/** Gzipped bytes each page needs: its HTML and what the HTML links, plus hls.js for the player. */
+function pageWeights(): string {
+  const dist = join(REPO_ROOT, "web", "dist");
+  const gz = (file: string): number => gzipSync(readFileSync(join(dist, file))).length;
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} kB`;
+  const weigh = (html: string): number => {
+    const text = readFileSync(join(dist, html), "utf8");
+    const linked = [...text.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    return gz(html) + linked.reduce((t, f) => t + gz(f), 0);
+  };
+  const assets = readFileSync(join(dist, "watch.html"), "utf8");
+  const player = [...assets.matchAll(/src="\/(assets\/player-[^"]+\.js)"/g)].map((m) => m[1]!)[0];
+  const hlsChunk = player ? /(?:\.\/|\/assets\/)(hls-[\w-]+\.js)/.exec(readFileSync(join(dist, player), "utf8"))?.[1] : undefined;
+  return `catalogue ${kb(weigh("index.html"))}; player ${kb(weigh("watch.html"))} plus hls.js ${hlsChunk ? kb(gz(`assets/${hlsChunk}`)) : "?"}`;
 }
