@@ -31,6 +31,11 @@ export async function main(): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGHUP", () => shutdown("SIGHUP"));
+  // `npm start` does not pass a SIGTERM sent to npm on to us; when npm goes away we are reparented, so stop then.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && shutdown("parent npm exited"), 1000).unref();
+  }
 
   try {
     stack = await startStack({ foreground: true, log, signal: starting.signal });
