@@ -2,7 +2,8 @@
  * Renders the gateway's nginx.conf inside the gateway image, at container start, with the same
  * writeGatewayConfig() `npm start` uses; prints the path for docker/gateway-run.sh to exec nginx with.
  * Rendering at start (not at build) lets one image serve compose and Knative, and picks up the pod's resolver.
- * Reads: PORT, CATALOGUE_URL, S3_ENDPOINT, STREAM_BUCKET, REDIS_URL, GATEWAY_PREFIX, GATEWAY_WEB_ROOT.
+ * Reads: PORT, CATALOGUE_URL, S3_ENDPOINT, STREAM_BUCKET, REDIS_URL, GATEWAY_PREFIX, GATEWAY_WEB_ROOT,
+ * GATEWAY_METRICS_PORT.
  */
 import { z } from "zod";
 import { writeGatewayConfig, type GatewayParams } from "./gateway.js";
@@ -16,6 +17,7 @@ const rows = {
   redisUrl: { env: "REDIS_URL", doc: "Redis URL; the gateway uses its host and port", schema: z.string().url() },
   prefix: { env: "GATEWAY_PREFIX", doc: "nginx prefix (conf, logs, temp)", default: "/var/lib/estrena-gateway", schema: z.string().min(1) },
   webRoot: { env: "GATEWAY_WEB_ROOT", doc: "the web build", default: "/srv/estrena/web", schema: z.string().min(1) },
+  metricsPort: { env: "GATEWAY_METRICS_PORT", doc: "private port of GET /metrics (cache hits and misses) for Prometheus", default: "9145", schema: port },
 };
 
 /** Gateway parameters for a container, from its environment. */
@@ -34,6 +36,7 @@ export function containerGatewayParams(env: NodeJS.ProcessEnv): GatewayParams {
     streamBucket: s.streamBucket,
     redisHost: redis.hostname,
     redisPort: Number(redis.port || "6379"),
+    metricsPort: s.metricsPort,
   };
 }
 

@@ -19,6 +19,8 @@ export interface GatewayParams {
   redisPort: number;
   /** Host header for /api/ and /healthz; default `$host`. Behind Knative: the catalogue's own name (its ingress routes by Host). */
   catalogueHost?: string;
+  /** Port of a separate server answering `GET /metrics` (Prometheus); none when absent. Never the public port. */
+  metricsPort?: number;
 }
 
 /** Debian's dynamic modules; OpenResty has them built in, so no load_module lines are written there. */
@@ -52,6 +54,19 @@ function resolverLine(redisHost: string): string {
   return `resolver ${isIP(ns) === 6 ? `[${ns}]` : ns} valid=30s ipv6=off;`;
 }
 
+/**
+ * The Prometheus endpoint on its own port: behind Knative every public request reaches nginx from the queue-proxy
+ * on 127.0.0.1, so the public port cannot tell a scraper from a viewer; only the pod's other ports are private.
+ */
+function metricsServer(port: number): string {
+  return `  server {
+    listen ${port};
+    access_log off;
+    location = /metrics { content_by_lua_block { require("estrena.metrics").render() } }
+    location / { return 404; }
+  }`;
+}
+
 /** Renders the template for these params into `<prefix>/conf/nginx.conf` and returns that path. */
 export function writeGatewayConfig(p: GatewayParams): string {
   const prefix = resolve(p.prefix);
@@ -80,6 +95,7 @@ export function writeGatewayConfig(p: GatewayParams): string {
     stream_bucket_lua: lua(p.streamBucket),
     redis_host_lua: lua(redisHost),
     redis_port: String(p.redisPort),
+    metrics_server: p.metricsPort ? metricsServer(p.metricsPort) : "",
   };
   const template = readFileSync(join(dir, "nginx.conf.template"), "utf8");
   const conf = template.replace(/\$\{([a-z0-9_]+)\}/g, (whole, name: string) => {
