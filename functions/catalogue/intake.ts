@@ -19,7 +19,8 @@ export interface IncomingEvent {
 
 const videoIdSchema = z.string().refine(isVideoId, "not a video id");
 const nonNegative = z.number().finite().min(0);
-const rendition = z.object({ height: z.number().int().positive(), width: z.number().int().positive(), bandwidth: z.number().int().positive(), codecs: z.string() });
+// A measured bandwidth may arrive fractional; HLS BANDWIDTH is an integer, so round rather than refuse the event.
+const rendition = z.object({ height: z.number().int().positive(), width: z.number().int().positive(), bandwidth: z.number().positive().transform(Math.round), codecs: z.string() });
 const media = { duration: nonNegative, width: z.number().int().min(0), height: z.number().int().min(0) };
 
 const upload = z.object({

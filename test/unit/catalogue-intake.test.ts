@@ -17,6 +17,7 @@ describe("decodeEvent", () => {
     { type: "dev.estrena.video.progress", data: { videoId: ID, progress: 0.5 }, expected: { action: "apply", videoId: ID, event: { kind: "progress", progress: 0.5 } } },
     { type: "dev.estrena.video.progress", data: JSON.stringify({ videoId: ID, progress: 0.5 }), expected: { action: "apply", videoId: ID, event: { kind: "progress", progress: 0.5 } } },
     { type: "dev.estrena.video.playable", data: { videoId: ID, renditions: [rendition] }, expected: { action: "apply", videoId: ID, event: { kind: "playable", renditions: [rendition] } } },
+    { type: "dev.estrena.video.playable", data: { videoId: ID, renditions: [{ ...rendition, bandwidth: 799999.6 }] }, expected: { action: "apply", videoId: ID, event: { kind: "playable", renditions: [{ ...rendition, bandwidth: 800000 }] } } },
     {
       type: "dev.estrena.video.ready",
       data: { videoId: ID, duration: 6, width: 640, height: 360, renditions: [rendition] },
