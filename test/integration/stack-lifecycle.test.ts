@@ -20,9 +20,13 @@ function alive(pid: number): boolean {
 }
 
 /** Runs `node dist/scripts/stack.js` exactly as `npm start` does after installing and building. */
-function runStack(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function runStack(env: NodeJS.ProcessEnv, viaShell = false): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = "";
-  const child = spawn(process.execPath, [join(REPO_ROOT, "dist", "scripts", "stack.js")], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const cmd = [process.execPath, join(REPO_ROOT, "dist", "scripts", "stack.js")];
+  // viaShell: a parent in between, as npm is for `npm start` (`; true` keeps bash from exec'ing node).
+  const child = viaShell
+    ? spawn("bash", ["-c", `"${cmd[0]}" "${cmd[1]}"; true`], { cwd: REPO_ROOT, env: { ...env, npm_lifecycle_event: "start" }, stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(cmd[0]!, [cmd[1]!], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -105,6 +109,15 @@ describe("npm start lifecycle (node dist/scripts/stack.js)", () => {
     crashed.child.kill("SIGKILL");
     await crashed.exited;
     await until("the children gone", () => orphans.filter(alive).length === 0, 15_000);
+    expect(existsSync(join(state, "stack.lock"))).toBe(false);
+  });
+
+  it("stops everything when the npm process above it is killed", async () => {
+    const viaNpm = runStack(env, true);
+    await banner(viaNpm);
+    const { pid, children } = lock();
+    viaNpm.child.kill("SIGKILL");
+    await until("the stack and its children gone", () => [pid, ...Object.values(children)].filter(alive).length === 0, 30_000);
     expect(existsSync(join(state, "stack.lock"))).toBe(false);
   });
 
