@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configVariables, parseConfig } from "../../functions/shared/config.js";
+import { webhookEnv, WEBHOOK_TARGET_ID } from "../../scripts/minio-setup.js";
 import { ROOT, allManifests, ofKind } from "./support/manifests.js";
 
 /*
@@ -102,5 +103,25 @@ describe("configuration coverage: compose", () => {
       }
     });
     expect(problems).toEqual([]);
+  });
+});
+
+describe("MinIO webhook target: the manifests say what scripts/minio-setup.ts says", () => {
+  // webhookEnv() is what `npm start` gives MinIO; the StatefulSet and compose spell the same variables out in YAML.
+  const expected = (ingestUrl: string, queueDir: string) => webhookEnv(ingestUrl, "TOKEN", queueDir);
+
+  it("matches in the Knative StatefulSet, with the token from the Secret", () => {
+    const sts = manifests.find((m) => m.doc.kind === "StatefulSet" && m.doc.metadata.name === "minio")!.doc as { spec: { template: { spec: { containers: Container[] } } } };
+    const env = sts.spec.template.spec.containers[0]!.env ?? [];
+    const webhook = Object.fromEntries(env.filter((e) => e.name.startsWith("MINIO_NOTIFY_WEBHOOK_")).map((e) => [e.name, e.value ?? `secret:${e.valueFrom?.secretKeyRef?.key}`]));
+    const want = expected("http://ingest.estrena.svc.cluster.local/", "/var/lib/minio/events");
+    expect(webhook).toEqual({ ...want, [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`]: "secret:WEBHOOK_AUTH_TOKEN" });
+  });
+
+  it("matches in compose, with the token from the generated env file", () => {
+    const compose = parse(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")) as { services: { minio: { environment: Record<string, string> } } };
+    const want = expected("http://ingest:8080/", "/var/lib/minio/events");
+    delete (want as Record<string, string>)[`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`];
+    expect(compose.services.minio.environment).toEqual(want);
   });
 });
