@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { recordToEvent } from "../../functions/ingest/s3-event.js";
 import { ESTRENA_TYPES } from "../../functions/shared/events.js";
 import { loadRoutingTable, matchingTriggers } from "../../scripts/router/triggers.js";
@@ -68,5 +70,15 @@ describe("Trigger filters and the events the code emits", () => {
     const targets = [...new Set(table.triggers.map((t) => t.subscriber)), broker.spec.delivery.deadLetterSink.ref.name].sort();
     expect(targets).toEqual(["catalogue", "deadletter", "transcode"]);
     expect(targets.filter((t) => !services.includes(t))).toEqual([]);
+  });
+});
+
+describe("the compose router's subscribers", () => {
+  it("name every Trigger subscriber, each at a compose service on the functions' port", () => {
+    const compose = parse(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")) as { services: Record<string, { environment?: Record<string, string> }> };
+    const subscribers = JSON.parse(compose.services.router!.environment!.ROUTER_SUBSCRIBERS!) as Record<string, string>;
+    const needed = [...new Set(table.triggers.map((t) => t.subscriber))].sort();
+    expect(Object.keys(subscribers).sort()).toEqual(needed);
+    expect(Object.entries(subscribers).filter(([name, url]) => url !== `http://${name}:8080/` || !compose.services[name])).toEqual([]);
   });
 });
