@@ -59,7 +59,12 @@ function start(): void {
     if (isFinal(v)) {
       entry.watch = null;
       // A stream slot is free: hand it to a video that was polling.
-      for (const other of shown.values()) if (other.watch && !other.sse) return void (other.watch.close(), (other.watch = null), follow(other));
+      const polling = [...shown.values()].find((other) => other.watch && !other.sse);
+      if (polling) {
+        polling.watch?.close();
+        polling.watch = null;
+        follow(polling);
+      }
     }
   }
 

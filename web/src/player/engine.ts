@@ -81,7 +81,9 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
           attempts = { network: 0, media: 0 };
         });
         hls.on(HlsCtor.Events.ERROR, (_e, data: ErrorData) => onError(data));
-        hls.loadSource(url);
+        // Attach first, load on MEDIA_ATTACHED: play() is then never called before the MediaSource is the
+        // <video>'s source (otherwise the attach aborts it: "interrupted by a new load request").
+        hls.once(HlsCtor.Events.MEDIA_ATTACHED, () => hls?.loadSource(url));
         hls.attachMedia(video);
       },
       () => bus.emit("fatal", { kind: "network", message: describeFatal("network"), detail: "could not load the player code" }),
@@ -108,8 +110,11 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
   async function autoplay(): Promise<void> {
     try {
       await video.play();
-    } catch {
-      // Autoplay refused (no user gesture yet): the poster and play button stay up; nothing to report.
+    } catch (err) {
+      // Interrupted by a reload of the source: ask again once the media can play.
+      if ((err as DOMException).name === "AbortError") video.addEventListener("canplay", () => void video.play().catch(() => undefined), { once: true });
+      // NotAllowedError (no user gesture yet): the poster and play button stay up; nothing to report.
+      else ctx.root.dataset.autoplay = (err as DOMException).name;
     }
   }
 
