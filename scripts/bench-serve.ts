@@ -82,7 +82,9 @@ http {
   server { listen 127.0.0.1:${port}; root ${dir}/www; }
 }
 `);
-  return spawn("nginx", ["-p", dir, "-c", conf, "-g", "daemon off;"], { stdio: "ignore" });
+  // detached = its own session, like the stack's gateway: with the kernel's autogroup scheduling on, CPU is
+  // shared between sessions, so the two servers must not differ in that (nor share one with wrk).
+  return spawn("nginx", ["-p", dir, "-c", conf, "-g", "daemon off;"], { stdio: "ignore", detached: true });
 }
 
 async function until(fn: () => Promise<boolean>, timeoutMs: number): Promise<number> {
@@ -242,8 +244,10 @@ The segment is ${fmt(SEGMENT_BYTES)} bytes; playlists have 150 entries and are r
 | Redis stopped 2 s into a ${r.outage} s run and started again 4 s before its end (segment + 3 playlists, 32 connections) | **${r.redisRun.failed} failed** of ${fmt(r.redisRun.requests)} (${fmt(r.redisRun.rps)} req/s); ${r.outageGets} MinIO GETs during the run | 0 failed |
 
 How to read it:
-- This machine was shared with other busy work while measuring, so req/s swing from run to run (see the per-round ratios).
-  Worker CPU per request is the steadier comparison of what a cached segment costs the gateway against raw nginx.
+- This machine was shared with other busy work while measuring, so req/s swing from run to run (see the per-round ratios)
+  and absolute rates are far below an idle machine's. Worker CPU per request is the steadier comparison of what a cached
+  segment costs. Both nginx instances run in their own session: with the kernel's autogroup scheduling, CPU is shared
+  per session, and an earlier run that left raw nginx in the benchmark's own session (with wrk) showed a misleading 0.3×.
 - Segments are served from each replica's L1, nginx's \`proxy_cache\`: files in the page cache sent with \`sendfile\`, which is
   why the gateway stays near raw nginx. A first version kept the L1 in a \`lua_shared_dict\` and printed it from Lua; on this
   loaded machine that reached only 0.4–0.6× (every body is copied out of shared memory and again into nginx's buffers).
@@ -253,8 +257,9 @@ How to read it:
   background request per replica refreshes it from Redis (or MinIO while Redis is down) while the others get the copy in hand.
 - While Redis is down, the gateway's breaker skips it for a second at a time, so viewers never wait on it; the MinIO GET count
   above is the price of the outage.
-- The catalogue's cold start includes Node, functions-framework, and the first request's own work (config, MinIO and Redis clients,
-  a MinIO read on an empty cache). Modules other than the framework are imported on the first request, not at start.
+- The catalogue's cold start includes Node, functions-framework and the first request's own work: config, the Redis client,
+  and the record read from Redis. Its modules are imported on the first request, not at start, and the MinIO client (the
+  heaviest import) and prom-client only when a request needs them, so a cold start answered from Redis skips both.
 `;
 }
 
