@@ -41,11 +41,13 @@ elif command -v dnf >/dev/null; then
   # CentOS Stream / RHEL: best effort. ffmpeg comes from RPM Fusion, nginx's Lua module from OpenResty or EPEL
   # (see docs/centos-stream.md); Chromium and wrk from EPEL.
   need=()
-  for c in ffmpeg ffprobe redis-server nginx chromium-browser wrk docker-compose; do command -v "$c" >/dev/null || need+=("$c"); done
+  for c in ffmpeg ffprobe redis-server; do command -v "$c" >/dev/null || need+=("$c"); done
+  command -v nginx >/dev/null || [[ -x /usr/local/openresty/nginx/sbin/nginx ]] || need+=(nginx)
   if ((${#need[@]})); then
     say "missing on this dnf system: ${need[*]}; installing what dnf can provide (see docs/centos-stream.md)"
     $SUDO dnf install -y epel-release || true
-    $SUDO dnf install -y --allowerasing redis nginx nginx-mod-http-lua lua-resty-redis chromium wrk ffmpeg || \
+    # strict=0: install what the enabled repositories have instead of failing on the first missing name.
+    $SUDO dnf install -y --setopt=strict=0 redis nginx nginx-mod-http-lua lua-resty-redis chromium wrk ffmpeg || \
       say "some packages did not install; follow docs/centos-stream.md for RPM Fusion (ffmpeg) and OpenResty (nginx Lua)"
   else
     info "system commands present"
@@ -53,8 +55,10 @@ elif command -v dnf >/dev/null; then
 else
   say "no apt-get or dnf: install ffmpeg, redis-server, nginx with the Lua module and lua-resty-redis yourself"
 fi
-for c in ffmpeg ffprobe redis-server nginx; do command -v "$c" >/dev/null || die "$c is still missing"; done
+for c in ffmpeg ffprobe redis-server; do command -v "$c" >/dev/null || die "$c is still missing"; done
+[[ -n "${ESTRENA_NGINX_BIN:-}" || -x /usr/local/openresty/nginx/sbin/nginx ]] || command -v nginx >/dev/null || die "nginx is still missing"
 command -v docker-compose >/dev/null || say "docker-compose not found: the compose/ validation tests will be skipped"
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || say "Chromium not found: the end-to-end tests need it"
 
 # --- npm dependencies --------------------------------------------------------
 # npm ci only when the installed tree does not match package-lock.json (a fresh clone, or a changed lock):

@@ -111,7 +111,7 @@ export function gatewaySpec(c: SpecContext, conf: string, prefix: string): Servi
   const port = c.s.ports.gateway;
   return {
     name: "gateway",
-    command: existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx",
+    command: c.s.nginxBin,
     args: ["-p", prefix, "-c", conf, "-g", "daemon off;"],
     env: { ...c.env, S3_ACCESS_KEY: c.fnEnv.S3_ACCESS_KEY, S3_SECRET_KEY: c.fnEnv.S3_SECRET_KEY, S3_REGION: c.fnEnv.S3_REGION },
     cwd: prefix,

@@ -30,6 +30,7 @@ const rows = {
   minioHost: { env: "ESTRENA_MINIO_HOST", doc: "address MinIO API and console listen on (0.0.0.0 to let editors on other machines in)", default: "127.0.0.1", schema: z.string().min(1) },
   redisMaxMemory: { env: "ESTRENA_REDIS_MAXMEMORY", doc: "Redis maxmemory; evicts only keys with a TTL (volatile-lru), never job state", default: "256mb", schema: z.string().regex(/^\d+(kb|mb|gb)?$/i, "expected e.g. 256mb") },
   mediaDir: { env: "ESTRENA_MEDIA_DIR", doc: "watched folder imported into uploads at start and while running", default: "media", schema: z.string().min(1) },
+  nginxBin: { env: "ESTRENA_NGINX_BIN", doc: "nginx with the Lua module; empty picks /usr/sbin/nginx, then OpenResty's /usr/local/openresty/nginx/sbin/nginx, then nginx on PATH", default: "", schema: z.string() },
   minioBin: { env: "ESTRENA_MINIO_BIN", doc: "MinIO server binary (scripts/install.sh builds it here)", default: ".estrena/bin/minio", schema: z.string().min(1) },
   rootUser: { env: "MINIO_ROOT_USER", doc: "MinIO root user; generated into <state>/credentials.env on first start when unset", default: "", schema: z.string() },
   rootPassword: { env: "MINIO_ROOT_PASSWORD", doc: "MinIO root password (≥ 8 characters); generated like MINIO_ROOT_USER", default: "", schema: z.string() },
@@ -42,6 +43,7 @@ export interface StackSettings {
   readonly redisMaxMemory: string;
   readonly mediaDir: string;
   readonly minioBin: string;
+  readonly nginxBin: string;
 }
 
 /** Reads the stack's settings from the environment; relative paths are resolved against the repository root. */
@@ -54,6 +56,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     redisMaxMemory: s.redisMaxMemory,
     mediaDir: resolve(REPO_ROOT, s.mediaDir),
     minioBin: resolve(REPO_ROOT, s.minioBin),
+    nginxBin: s.nginxBin || (["/usr/sbin/nginx", "/usr/local/openresty/nginx/sbin/nginx"].find((p) => existsSync(p)) ?? "nginx"),
   };
 }
 
