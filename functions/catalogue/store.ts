@@ -33,9 +33,12 @@ interface SourceIndex {
 }
 
 const REBUILD_CONCURRENCY = 8;
+/** While Redis is down, a list rebuilt from MinIO is reused this long, so listing viewers do not each re-read every meta.json. */
+const FALLBACK_LIST_MS = 2_000;
 const SOURCE_TTL_SECONDS = 86_400;
 
 export function createStore(origin: Origin, redis: Redis, log: Logger): CatalogueStore {
+  let fallbackList: { at: number; videos: Video[] } | null = null;
   // Ids whose cache write failed while Redis was away: their cached copy may be stale, so it is dropped first.
   const suspect = new Set<string>();
 
@@ -103,7 +106,12 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
         },
         null,
       );
-      return vals ? vals.map((s) => JSON.parse(s) as Video) : rebuild();
+      if (vals) return vals.map((s) => JSON.parse(s) as Video);
+      if (fallbackList && Date.now() - fallbackList.at < FALLBACK_LIST_MS) return fallbackList.videos;
+      const videos = await rebuild();
+      // Only worth keeping when Redis could not take the rebuild; otherwise the next call reads the hash.
+      fallbackList = (await cached("probe", () => redis.exists(CATALOGUE_COMPLETE), 0)) ? null : { at: Date.now(), videos };
+      return videos;
     },
     async save(video, { persist, message }) {
       if (persist) await origin.putJson(metaKey(video.id), video);

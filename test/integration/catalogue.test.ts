@@ -237,3 +237,28 @@ describe("GET /metrics (added by the deploy engineer: functions/shared/metrics.t
     expect(viaGateway.status).toBe(404);
   });
 });
+
+describe("Redis down and back", () => {
+  it("applies events and answers from MinIO while Redis is down, and never serves the stale cached copy afterwards", async () => {
+    const id = newId();
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `outage/${id}.mp4`, "2026-11-24T05:00:00.000Z"))).toBe(204);
+    expect((await api<Video>(`/api/videos/${id}`))[1].status).toBe("queued");
+    await stack.stopService("redis");
+    try {
+      expect(await post("dev.estrena.video.processing", { videoId: id, duration: 4, width: 160, height: 90, chunks: 1 })).toBe(204);
+      expect((await api<Video>(`/api/videos/${id}`))[1].status).toBe("processing");
+      const [status, page] = await api<{ videos: Video[] }>("/api/videos?limit=100");
+      expect([status, page.videos.find((v) => v.id === id)?.status]).toEqual([200, "processing"]);
+      const health = await api<{ status: string; degraded: string[] }>("/healthz");
+      expect(health).toEqual([200, expect.objectContaining({ status: "degraded", degraded: ["redis"] })]);
+    } finally {
+      await stack.startService("redis");
+    }
+    // Whatever Redis kept from before the outage says "queued"; the catalogue must answer "processing".
+    for (let i = 0; i < 3; i++) {
+      expect((await api<Video>(`/api/videos/${id}`))[1].status).toBe("processing");
+      expect((await api<{ videos: Video[] }>("/api/videos?limit=100"))[1].videos.find((v) => v.id === id)?.status).toBe("processing");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+});
