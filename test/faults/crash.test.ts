@@ -4,7 +4,7 @@ import HLS from "hls-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspect, sourceDuration } from "../integration/transcode-harness.js";
 import type { TestStack } from "../support/stack.js";
-import { faultsEnabled, getVideo, s3, sleep, startFaultStack, tempDir, tinyClip, upload, waitFor } from "./support.js";
+import { faultsEnabled, getVideo, s3, SCENARIO_MS, sleep, startFaultStack, tempDir, tinyClip, upload, waitFor } from "./support.js";
 
 /**
  * Crash: the transcode process (with its ffmpeg children, as a pod dies) is SIGKILLed at random moments, three
@@ -90,10 +90,10 @@ function watchPlaylists(stack: TestStack, id: string) {
   };
 }
 
-describe.runIf(faultsEnabled())("crash: transcode killed three times during one video", () => {
+describe.runIf(faultsEnabled())("crash: transcode killed three times during one video", { timeout: SCENARIO_MS }, () => {
   beforeAll(async () => {
     stack = await startFaultStack({ SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "4", X264_PRESET: "superfast", JOB_LOCK_SECONDS: "3", CHUNK_PARALLELISM: "1" });
-  });
+  }, SCENARIO_MS);
   afterAll(async () => {
     await stack?.cleanup();
   });

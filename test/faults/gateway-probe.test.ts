@@ -3,7 +3,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWebBuilt, launchBrowser } from "../e2e/support.js";
 import type { TestStack } from "../support/stack.js";
-import { faultsEnabled, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
+import { faultsEnabled, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
 /**
  * A scripted probe of the gateway, as an attacker would run it: traversal in every encoding, other methods, oversized
@@ -121,14 +121,14 @@ const PROBES: readonly Probe[] = [
   P("a foreign Host on a video", () => `/api/videos/${id}`, 200, "GET", { host: "evil.example", "x-forwarded-host": "evil.example" }),
 ];
 
-describe.runIf(faultsEnabled())("gateway probe", () => {
+describe.runIf(faultsEnabled())("gateway probe", { timeout: SCENARIO_MS }, () => {
   beforeAll(async () => {
     ensureWebBuilt();
     stack = await startFaultStack();
     uploadKey = "private/secret-source.mp4";
     id = await upload(stack, tinyClip(dir, "gw.mp4", 2), uploadKey, "probe target");
     await waitFinal(stack, [id], 180_000);
-  });
+  }, SCENARIO_MS);
   afterAll(async () => {
     await stack?.cleanup();
   });

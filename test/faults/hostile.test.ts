@@ -7,7 +7,7 @@ import type { Video } from "../../functions/shared/video.js";
 import { listVideos } from "../integration/ingest/helpers.js";
 import type { TestStack } from "../support/stack.js";
 import { HOSTILE_KINDS } from "./hostile-media.js";
-import { faultsEnabled, gatewayGet, listKeys, readObject, s3, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
+import { faultsEnabled, gatewayGet, listKeys, readObject, s3, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
 /**
  * Hostile media through the whole stack (S3 upload → notification → ingest → router → transcode → catalogue):
@@ -34,7 +34,7 @@ const HOSTILE_NAMES: readonly { readonly name: string; readonly key: string; rea
   { name: "a 1000-character title of markup", key: "hostile-names/long-title.mp4", title: `"><svg onload=alert(1)>`.repeat(44).slice(0, 1000) },
 ];
 
-describe.runIf(faultsEnabled())("hostile media", () => {
+describe.runIf(faultsEnabled())("hostile media", { timeout: SCENARIO_MS }, () => {
   beforeAll(async () => {
     stack = await startFaultStack();
     minio = s3(stack);
@@ -48,7 +48,7 @@ describe.runIf(faultsEnabled())("hostile media", () => {
       ...HOSTILE_NAMES.map(async (n) => ids.set(n.name, await upload(stack, clip, n.key, n.title))),
     ]);
     for (const [id, video] of await waitFinal(stack, [...ids.values()], 10 * 60_000)) results.set(id, video);
-  });
+  }, SCENARIO_MS);
   afterAll(async () => {
     await stack?.cleanup();
   });

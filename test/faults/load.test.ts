@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runViewers, type ViewerReport } from "../../scripts/load-viewers.js";
 import type { TestStack } from "../support/stack.js";
-import { faultsEnabled, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
+import { faultsEnabled, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
 /**
  * Load: 20 uploads at once while 200 simulated viewers play already published videos at realtime pace through
@@ -13,10 +13,10 @@ const VIEWERS = Number(process.env.ESTRENA_LOAD_VIEWERS ?? 200);
 let stack: TestStack;
 const dir = tempDir("load");
 
-describe.runIf(faultsEnabled())("load", () => {
+describe.runIf(faultsEnabled())("load", { timeout: SCENARIO_MS }, () => {
   beforeAll(async () => {
     stack = await startFaultStack();
-  });
+  }, SCENARIO_MS);
   afterAll(async () => {
     await stack?.cleanup();
   });

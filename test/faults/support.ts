@@ -82,3 +82,6 @@ export async function gatewayGet(stack: TestStack, path: string): Promise<{ stat
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Per-scenario time limit: generous, because 2 shared cores can be very busy; the assertions, not the clock, decide. */
+export const SCENARIO_MS = 20 * 60_000;
