@@ -236,25 +236,27 @@ describe("watching in Chromium", () => {
       await page.screenshot({ path: join(IMG_DIR, "catalogue.png") });
     }
 
-    // Open the player as soon as the catalogue says the video is playable, i.e. has a master playlist.
-    let v: Video | null = null;
-    await expect
-      .poll(async () => {
-        const res = await page.request.get(`${stack.urls.web.replace(/\/$/, "")}/api/videos/${id}`);
-        v = res.ok() ? ((await res.json()) as Video) : null;
-        return v ? `${v.status}${v.hls ? " playable" : ""}` : "absent";
-      }, { timeout: 180_000, interval: 200 })
-      .toMatch(/playable$/);
-    // When this fails with "ready", the master playlist was first written only when everything was done.
-    expect(v!.status, "the video should be playable while it is still processing").toBe("processing");
-    await page.goto(`${stack.urls.web.replace(/\/$/, "")}/watch.html?v=${id}`);
+    // A viewer opens it from the catalogue as soon as its card says it is playable (it has a master playlist).
+    const playable = page.locator(`.card[data-id="${id}"][data-status="processing"] a.card-link`);
+    const became = await page.waitForFunction(
+      (vid) => {
+        const c = document.querySelector<HTMLElement>(`.card[data-id="${vid}"]`);
+        if (c?.dataset.status === "processing" && c.querySelector("a.card-link")) return "playable while processing";
+        return c?.dataset.status === "ready" || c?.dataset.status === "failed" ? `${c.dataset.status} first` : null;
+      },
+      id,
+      { timeout: 180_000, polling: 100 },
+    );
+    // "ready first" means the master playlist was written only when everything was done.
+    expect(await became.jsonValue(), "the video should be playable while it is still processing").toBe("playable while processing");
+    await playable.click();
     await page.waitForFunction(() => document.getElementById("player")?.dataset.statusAtFirstFrame, null, { timeout: 60_000 });
     const at = await page.evaluate(() => ({ ...document.getElementById("player")!.dataset }));
     expect(at.statusAtFirstFrame).toBe("processing");
     expect(Number(at.seekableAtFirstFrame)).toBeLessThan(LONG_SECONDS - 1);
     expect(await page.isVisible("#badge")).toBe(true);
 
-    if (audio) measured.progressiveMs = Number(at.firstFrameMs);
+    measured.progressiveMs ??= Number(at.firstFrameMs);
 
     // It keeps playing across chunk joins while the rest is published (waiting at the edge of what is ready is
     // expected when the transcoder is slower than real time), and ends up whole.
@@ -319,7 +321,7 @@ function recordPerformance(): void {
   const rows = [
     `| first play, from the catalogue card (cold caches) | ${measured.firstPlayMs ?? "—"} |`,
     `| player page opened directly, warm (median of ${measured.ttffMs.length}: ${measured.ttffMs.join(", ")}) | ${median(measured.ttffMs)} |`,
-    `| a video still transcoding, opened as soon as it is playable | ${measured.progressiveMs ?? "—"} |`,
+    `| a video still transcoding, opened from its card as soon as it is playable | ${measured.progressiveMs ?? "—"} |`,
   ];
   writeWebPerformance(`## Web: time to first frame
 
