@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runViewers } from "../../scripts/load-viewers.js";
@@ -32,10 +34,12 @@ describe.runIf(faultsEnabled())("Redis stopped and flushed during playback", { t
     const phase1 = runViewers({ base: stack.urls.gateway, ids: [before], viewers: 20, durationMs: 30_000, rampMs: 2_000 });
     await sleep(5_000);
     await stack.stopService("redis");
+    const down = Date.now();
     const health = await gatewayGet(stack, "/healthz");
     const apiDown = await gatewayGet(stack, "/api/videos");
     const phase2 = runViewers({ base: stack.urls.gateway, ids: [during], viewers: 20, durationMs: 12_000, rampMs: 1_000 });
     await sleep(8_000);
+    const up = Date.now();
     await stack.startService("redis");
     const redis = new Redis(stack.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
     const keysBeforeFlush = await redis.dbsize();
@@ -49,6 +53,16 @@ describe.runIf(faultsEnabled())("Redis stopped and flushed during playback", { t
     expect([...r1.stalls, ...r2.stalls]).toEqual([]);
     expect(r1.sessions).toBeGreaterThan(0);
     expect(r2.sessions).toBeGreaterThan(0);
+
+    // `during` was first fetched while Redis was down, so those objects came from MinIO (the origin log says when).
+    const fromOrigin = readFileSync(join(stack.stateDir, "gateway", "logs", "origin.log"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes(`/_origin/stream/videos/${during}/`) && l.split(" ")[1] === "200")
+      .filter((l) => {
+        const t = Date.parse(l.split(" ")[0]!);
+        return t >= down - 1000 && t <= up + 1000;
+      });
+    expect(fromOrigin.length).toBeGreaterThan(0);
 
     // During the outage: healthy, with the degradation named; the catalogue still lists from MinIO.
     expect(health.status).toBe(200);
