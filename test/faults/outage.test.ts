@@ -30,7 +30,9 @@ describe.runIf(faultsEnabled())(`services down for ${OUTAGE_MS / 1000} s`, { tim
     await sleep(OUTAGE_MS);
     expect((await listVideos(stack)).filter((v) => v.source.key.startsWith("ingest-down/"))).toEqual([]);
     await stack.startService("ingest");
+    const t0 = Date.now();
     const videos = await waitFinal(stack, ids, 5 * 60_000);
+    console.log(`outage: ingest down ${OUTAGE_MS / 1000} s, ${ids.length} uploads meanwhile, all final ${((Date.now() - t0) / 1000).toFixed(1)} s after it was back`);
     expect(ids.map((id) => videos.get(id)?.status)).toEqual(ids.map(() => "ready"));
   });
 
@@ -41,8 +43,10 @@ describe.runIf(faultsEnabled())(`services down for ${OUTAGE_MS / 1000} s`, { tim
     const during = await uploadMany("router-down", 5);
     await sleep(OUTAGE_MS);
     await stack.startService("router");
+    const t0 = Date.now();
     const ids = [...inFlight, ...during];
     const videos = await waitFinal(stack, ids, 5 * 60_000);
+    console.log(`outage: router down ${OUTAGE_MS / 1000} s with ${inFlight.length} videos in flight and ${during.length} uploads meanwhile, all final ${((Date.now() - t0) / 1000).toFixed(1)} s after it was back`);
     expect(ids.map((id) => videos.get(id)?.status)).toEqual(ids.map(() => "ready"));
     // Once each: one catalogue entry and one published folder per upload.
     const catalogued = (await listVideos(stack)).filter((v) => v.source.key.startsWith("router-"));
