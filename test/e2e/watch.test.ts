@@ -67,6 +67,10 @@ describe("watching in Chromium", () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
+    // The gateway's strict CSP (no inline code, no eval) must not block anything the pages do.
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+    });
 
     // Catalogue: empty at first, telling editors how to add videos.
     await page.goto(stack.urls.web);
