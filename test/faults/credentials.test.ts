@@ -17,7 +17,7 @@ const dir = tempDir("creds");
 const bodies: { what: string; body: string }[] = [];
 
 /** Generated-looking secrets assigned in text: 32+ characters of base64url/hex after a secret's name. */
-const ASSIGNED_SECRET = /(PASSWORD|SECRET_KEY|SECRET|AUTH_TOKEN|TOKEN)\w*["']?\s*[=:]\s*["']?([A-Za-z0-9_-]{32,})/;
+const ASSIGNED_SECRET = /(PASSWORD|SECRET_KEY|SECRET|AUTH_TOKEN|TOKEN)\w*["']?[ \t]*[=:][ \t]*["']?([A-Za-z0-9_-]{32,})/;
 const KEY_SHAPES = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bAKIA[0-9A-Z]{16}\b/];
 
 function filesUnder(root: string): string[] {
