@@ -42,6 +42,11 @@ export function streamIndexKey(id: string): string {
   return `${KEY_PREFIX}gw:keys:${id}`;
 }
 
+/** Held by the one gateway replica fetching an object from MinIO; the other replicas wait for its L2 entry. */
+export function streamFillLock(id: string, file: string): string {
+  return `${KEY_PREFIX}gw:lock:${id}/${file}`;
+}
+
 /** Files whose L2 entry an event must drop: playlists on `ready`, everything on delete. */
 export function isPlaylist(file: string): boolean {
   return file.endsWith(".m3u8");

@@ -8,7 +8,7 @@ import { HTTP } from "cloudevents";
 import { Redis } from "ioredis";
 import type { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { streamObjectKey } from "../../functions/catalogue/cache-keys.js";
+import { streamFillLock, streamObjectKey } from "../../functions/catalogue/cache-keys.js";
 import { parseConfig } from "../../functions/shared/config.js";
 import { estrenaEvent } from "../../functions/shared/events.js";
 import { createStorage } from "../../functions/shared/storage.js";
@@ -228,6 +228,33 @@ describe("caching", () => {
     const bodies = await Promise.all(Array.from({ length: 100 }, () => fetch(`${gw}/stream/${id}/seg_000.m4s`).then(async (r) => [r.status, Buffer.from(await r.arrayBuffer())] as const)));
     expect(bodies.every(([status, body]) => status === 200 && body.equals(media["seg_000.m4s"]!))).toBe(true);
     expect(originGets(id, "seg_000.m4s")).toBe(1);
+  });
+
+  it("coalesces across replicas too: while another replica holds the fill lock, it waits for that replica's L2 copy", async () => {
+    const id = newId();
+    await publish(id, { "seg_003.m4s": media["seg_003.m4s"]! });
+    // Another replica is fetching this object from MinIO: its lock is in Redis.
+    await redis.set(streamFillLock(id, "seg_003.m4s"), "other-replica", "PX", 10_000);
+    const pending = fetch(`${gw}/stream/${id}/seg_003.m4s`).then(async (r) => [r.status, r.headers.get("x-cache"), Buffer.from(await r.arrayBuffer())] as const);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(originGets(id, "seg_003.m4s")).toBe(0);
+    // That replica stores its copy (different bytes here, to tell where the answer came from) and lets go.
+    const theirs = Buffer.from("the other replica's copy");
+    await redis.hset(streamObjectKey(id, "seg_003.m4s"), "etag", '"theirs"', "body", theirs);
+    await redis.del(streamFillLock(id, "seg_003.m4s"));
+    const [status, xcache, body] = await pending;
+    expect([status, xcache, body.equals(theirs), originGets(id, "seg_003.m4s")]).toEqual([200, "L2", true, 0]);
+  });
+
+  it("fetches from MinIO itself when the replica holding the lock gives up without a copy", async () => {
+    const id = newId();
+    await publish(id, { "seg_003.m4s": media["seg_003.m4s"]! });
+    await redis.set(streamFillLock(id, "seg_003.m4s"), "other-replica", "PX", 10_000);
+    const pending = fetch(`${gw}/stream/${id}/seg_003.m4s`).then(async (r) => [r.status, Buffer.from(await r.arrayBuffer())] as const);
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.del(streamFillLock(id, "seg_003.m4s"));
+    const [status, body] = await pending;
+    expect([status, body.equals(media["seg_003.m4s"]!), originGets(id, "seg_003.m4s")]).toEqual([200, true, 1]);
   });
 
   it("fills L1 and L2 (Redis) on a miss, then answers from L1 without another origin GET", async () => {

@@ -1,17 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CATALOGUE_COMPLETE, CATALOGUE_HASH, isPlaylist, sourceHash, sourceIndexObject, sourceKey, streamIndexKey, streamObjectKey, videoChannel } from "../../functions/catalogue/cache-keys.js";
+import { CATALOGUE_COMPLETE, CATALOGUE_HASH, isPlaylist, sourceHash, sourceIndexObject, sourceKey, streamFillLock, streamIndexKey, streamObjectKey, videoChannel } from "../../functions/catalogue/cache-keys.js";
 
 const ID = "v0123456789abcdef012";
 
 describe("cache keys", () => {
   it("names every key exactly", () => {
-    expect([CATALOGUE_HASH, CATALOGUE_COMPLETE, videoChannel(ID), streamObjectKey(ID, "seg_001.m4s"), streamIndexKey(ID)]).toEqual([
+    expect([CATALOGUE_HASH, CATALOGUE_COMPLETE, videoChannel(ID), streamObjectKey(ID, "seg_001.m4s"), streamIndexKey(ID), streamFillLock(ID, "seg_001.m4s")]).toEqual([
       "estrena:cat:videos",
       "estrena:cat:complete",
       `estrena:cat:events:${ID}`,
       `estrena:gw:obj:${ID}/seg_001.m4s`,
       `estrena:gw:keys:${ID}`,
+      `estrena:gw:lock:${ID}/seg_001.m4s`,
     ]);
   });
   it("names a source by the sha256 of bucket/key, never by the key itself", () => {
@@ -35,6 +36,7 @@ describe("the gateway's Lua builds the same keys", () => {
   it("object and index keys", () => {
     const object = /function _M\.stream_object\(id, file\)\s+return "([^"]+)" \.\. id \.\. "\/" \.\. file/.exec(lua)?.[1];
     const index = /function _M\.stream_index\(id\)\s+return "([^"]+)" \.\. id/.exec(lua)?.[1];
-    expect([`${object}${ID}/seg_001.m4s`, `${index}${ID}`]).toEqual([streamObjectKey(ID, "seg_001.m4s"), streamIndexKey(ID)]);
+    const lock = /function _M\.fill_lock\(id, file\)\s+return "([^"]+)" \.\. id \.\. "\/" \.\. file/.exec(lua)?.[1];
+    expect([`${object}${ID}/seg_001.m4s`, `${index}${ID}`, `${lock}${ID}/seg_001.m4s`]).toEqual([streamObjectKey(ID, "seg_001.m4s"), streamIndexKey(ID), streamFillLock(ID, "seg_001.m4s")]);
   });
 });

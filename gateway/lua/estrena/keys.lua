@@ -14,4 +14,9 @@ function _M.stream_index(id)
   return "estrena:gw:keys:" .. id
 end
 
+-- Held by the one replica fetching an object from MinIO; the others wait for its L2 entry.
+function _M.fill_lock(id, file)
+  return "estrena:gw:lock:" .. id .. "/" .. file
+end
+
 return _M

@@ -6,7 +6,9 @@ if not has_resty then redis = require "nginx.redis" end
 local keys = require "estrena.keys"
 
 local _M = {}
-local conf = { host = "127.0.0.1", port = 6379, timeout_ms = 250, retry_after = 1 }
+-- One timeout for connect and each read/write (all this client offers): long enough to move a large segment
+-- on a busy machine; a Redis that hangs costs one request per second that long, then the breaker skips it.
+local conf = { host = "127.0.0.1", port = 6379, timeout_ms = 1000, retry_after = 1 }
 local DOWN = "redis_down"
 local INDEX_TTL = 86400
 
@@ -46,6 +48,48 @@ function _M.get(id, file)
   red:set_keepalive(30000, 64)
   if res[1] == ngx.null or res[2] == ngx.null then return nil end
   return res[1], res[2]
+end
+
+-- Takes the cross-replica fill lock for an object: true if taken, false if another replica holds it,
+-- nil while Redis is unavailable (then every replica fetches for itself).
+local LOCK_MS = 10000
+function _M.lock(id, file)
+  local red = connect()
+  if not red then return nil end
+  local res, err = red:set(keys.fill_lock(id, file), ngx.worker.pid(), "NX", "PX", LOCK_MS)
+  if not res then return trip(red, err) end
+  red:set_keepalive(30000, 64)
+  return res ~= ngx.null
+end
+
+function _M.unlock(id, file)
+  local red = connect()
+  if not red then return end
+  red:del(keys.fill_lock(id, file))
+  red:set_keepalive(30000, 64)
+end
+
+-- Waits up to `seconds` for another replica's fill: returns etag, body once the L2 has the object,
+-- or nil when the lock is gone without it (a 404, an error) or the wait ran out.
+function _M.wait_fill(id, file, seconds)
+  local deadline = ngx.now() + seconds
+  local step = 0.01
+  while ngx.now() < deadline do
+    ngx.sleep(step)
+    step = math.min(step * 2, 0.1)
+    local red = connect()
+    if not red then return nil end
+    red:init_pipeline()
+    red:hmget(keys.stream_object(id, file), "etag", "body")
+    red:get(keys.fill_lock(id, file))
+    local res, err = red:commit_pipeline()
+    if not res then return trip(red, err) end
+    red:set_keepalive(30000, 64)
+    local entry, lock = res[1], res[2]
+    if type(entry) == "table" and entry[1] ~= ngx.null and entry[2] ~= ngx.null then return entry[1], entry[2] end
+    if lock == ngx.null then return nil end
+  end
+  return nil
 end
 
 -- Stores an object with a TTL and records it in the video's index set (used by the catalogue to invalidate).

@@ -80,9 +80,17 @@ function _M.serve()
 
   local etag, body = l2.get(id, file)
   local source = "L2"
+  local locked = nil
+  if not body then
+    -- One replica fetches from MinIO; the others wait for its copy in Redis (each replica's proxy_cache_lock
+    -- already makes that one request per replica).
+    locked = l2.lock(id, file)
+    if locked == false then etag, body = l2.wait_fill(id, file, 5) end
+  end
   if not body then
     local status
     status, etag, body = origin_get(id, file)
+    if status ~= 200 and locked then l2.unlock(id, file) end
     if status == 404 then
       -- Remembered briefly, so players polling for a file not yet written do not each cost a MinIO GET.
       return answer(404, policy.NEGATIVE_TTL, '{"error":{"code":"not-found","message":"no such stream file"}}')
@@ -95,7 +103,15 @@ function _M.serve()
 
   local class = classes[policy.classify(file, body)]
   if source == "MISS" and #body <= policy.MAX_CACHED_BYTES and not l2.is_down() then
-    ngx.timer.at(0, store_l2, id, file, etag, body, class.l2)
+    if locked then
+      -- Other replicas are waiting for this copy: store it before answering, then let them go.
+      l2.put(id, file, etag, body, class.l2)
+      l2.unlock(id, file)
+    else
+      ngx.timer.at(0, store_l2, id, file, etag, body, class.l2)
+    end
+  elseif locked then
+    l2.unlock(id, file)
   end
   local h = ngx.header
   h["Content-Type"] = mime
