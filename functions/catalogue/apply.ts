@@ -22,6 +22,8 @@ export async function applyIntake(deps: ApplyDeps, intake: Intake): Promise<void
       return deps.serially(intake.videoId, () => applyToVideo(deps, intake.videoId, intake.event));
     case "unpublish":
       return deps.serially(intake.videoId, () => unpublish(deps, intake.videoId));
+    case "ignore":
+      return;
     case "unpublish-source": {
       // Delete events carry no ETag, so the video ids come from the source index written at upload.
       const ids = await deps.store.sourceVideos(intake.bucket, intake.key);

@@ -8,7 +8,9 @@ import type { CatalogueEvent } from "./reducer.js";
 export type Intake =
   | { readonly action: "apply"; readonly videoId: string; readonly event: CatalogueEvent }
   | { readonly action: "unpublish-source"; readonly bucket: string; readonly key: string }
-  | { readonly action: "unpublish"; readonly videoId: string };
+  | { readonly action: "unpublish"; readonly videoId: string }
+  /** One of our own types the catalogue has no use for: acknowledged, so it is not dead-lettered. */
+  | { readonly action: "ignore" };
 
 /** The CloudEvent attributes the catalogue reads; the cloudevents SDK has already checked the envelope. */
 export interface IncomingEvent {
@@ -70,6 +72,7 @@ export function decodeEvent(ce: IncomingEvent): Intake {
     const videoId = check(ref.passthrough(), data, ce.type).videoId;
     return { action: "apply", videoId, event: check(videoEvents[ce.type] as z.ZodType<CatalogueEvent, unknown>, data, ce.type) };
   }
+  if (ce.type.startsWith("dev.estrena.")) return { action: "ignore" };
   throw new EstrenaError(ErrorCode.BadRequest, `event type ${JSON.stringify(ce.type)} is not one the catalogue handles`);
 }
 

@@ -97,10 +97,11 @@ describe("event intake", () => {
     expect(await meta(id)).toEqual(ready);
   });
 
-  it("answers 400 to garbage and unknown types, 503 (redeliver) to events for a video it does not know yet", async () => {
+  it("answers 400 to garbage and foreign types, 204 to our own types it has no use for, 503 (redeliver) to events for a video it does not know yet", async () => {
     const garbage = await fetch(stack.urls.catalogue, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect([garbage.status, ((await garbage.json()) as { error: { code: string } }).error.code]).toEqual([400, "bad-request"]);
-    expect(await post("dev.estrena.transcode.chunk", { videoId: newId() })).toBe(400);
+    expect(await post("com.example.unknown", { videoId: newId() })).toBe(400);
+    expect(await post("dev.estrena.video.subtitles", { videoId: newId() })).toBe(204);
     expect(await post("dev.estrena.video.progress", { videoId: "../../etc", progress: 1 })).toBe(400);
     expect(await post("dev.estrena.video.progress", { videoId: newId(), progress: 0.1 })).toBe(503);
   });

@@ -13,6 +13,7 @@ describe("decodeEvent", () => {
     { type: "com.amazonaws.s3.ObjectCreated:CompleteMultipartUpload", data: uploadData, expected: { action: "apply", videoId: ID, event: { kind: "uploaded", upload: uploadData } } },
     { type: "com.amazonaws.s3.ObjectRemoved:Delete", data: { bucket: "uploads", key: "a b/c.mp4", eventName: "s3:ObjectRemoved:Delete", eventTime: "2026-11-24T04:00:00.000Z" }, expected: { action: "unpublish-source", bucket: "uploads", key: "a b/c.mp4" } },
     { type: "dev.estrena.video.deleted", data: { videoId: ID }, expected: { action: "unpublish", videoId: ID } },
+    { type: "dev.estrena.video.subtitles", data: { videoId: ID }, expected: { action: "ignore" } },
     { type: "dev.estrena.video.processing", data: { videoId: ID, duration: 6.5, width: 640, height: 360, chunks: 2 }, expected: { action: "apply", videoId: ID, event: { kind: "processing", duration: 6.5, width: 640, height: 360 } } },
     { type: "dev.estrena.video.progress", data: { videoId: ID, progress: 0.5 }, expected: { action: "apply", videoId: ID, event: { kind: "progress", progress: 0.5 } } },
     { type: "dev.estrena.video.progress", data: JSON.stringify({ videoId: ID, progress: 0.5 }), expected: { action: "apply", videoId: ID, event: { kind: "progress", progress: 0.5 } } },
@@ -30,7 +31,7 @@ describe("decodeEvent", () => {
   });
 
   const bad: { name: string; event: IncomingEvent; message: RegExp }[] = [
-    { name: "unknown type", event: ev("dev.estrena.transcode.chunk", { videoId: ID }), message: /not one the catalogue handles/ },
+    { name: "unknown type", event: ev("com.example.something", { videoId: ID }), message: /not one the catalogue handles/ },
     { name: "bad video id", event: ev("dev.estrena.video.progress", { videoId: "../x", progress: 1 }), message: /videoId/ },
     { name: "missing field", event: ev("dev.estrena.video.progress", { videoId: ID }), message: /progress/ },
     { name: "no data", event: ev("com.amazonaws.s3.ObjectCreated:Put", undefined), message: /bad com\.amazonaws/ },
