@@ -104,6 +104,14 @@ describe("watching in Chromium", () => {
     await card.locator("img").evaluate((img: HTMLImageElement) => img.decode());
     expect(await unnamedControls(page)).toEqual([]);
 
+    // Search narrows the grid, says when nothing matches, and clearing it brings the video back.
+    await page.fill("#search", "no such title");
+    await page.locator("#no-results:not([hidden])").waitFor({ timeout: 10_000 });
+    expect(await page.locator(".card").count()).toBe(0);
+    await page.fill("#search", "colour");
+    await card.waitFor({ timeout: 10_000 });
+    expect(new URL(page.url()).searchParams.get("q")).toBe("colour");
+
     // Player: opened from the card, it starts by itself.
     await card.locator("a").click();
     await page.waitForURL(/watch\.html\?v=/);
@@ -236,6 +244,10 @@ describe("watching in Chromium", () => {
     await page.goto(stack.urls.web);
     await page.locator(`.card[data-id="${id}"][data-status="processing"]`).waitFor({ timeout: 60_000 });
     if (RECORD && !audio) {
+      // A bar that has visibly started reads better in the README.
+      await page
+        .waitForFunction((vid) => Number(document.querySelector(`.card[data-id="${vid}"] [role=progressbar]`)?.getAttribute("aria-valuenow")) >= 10, id, { timeout: 30_000 })
+        .catch(() => undefined);
       await page.evaluate(() => Promise.all([...document.querySelectorAll("img")].map((i) => i.decode().catch(() => undefined))));
       await page.screenshot({ path: join(IMG_DIR, "catalogue.png") });
     }
