@@ -23,6 +23,8 @@ import { REPO_ROOT } from "./stack-config.js";
 
 const run = promisify(execFile);
 const SHORT = process.argv.includes("--short");
+/** Only our side, timeline printed, nothing written: for looking into latency. */
+const OURS_ONLY = process.argv.includes("--ours-only");
 const SECONDS = SHORT ? 60 : 600;
 /** SSIM is measured on the first minute: decoding the source once per rung and side is the bench's own big cost. */
 const SSIM_SECONDS = 60;
@@ -112,6 +114,8 @@ interface OursResult {
   ready: number;
   videoId: string;
   chunks: number;
+  /** Seconds since the upload started, and what was sent or replied then. */
+  timeline: string[];
 }
 
 /** Our pipeline, in-process with real MinIO and Redis; jobs sent to K_SINK go to an in-memory queue worked `parallel` at a time. */
@@ -122,7 +126,10 @@ async function runOurs(services: Services, src: string): Promise<OursResult> {
   const t0 = Date.now();
   let firstPlayable = 0;
   let ready = 0;
+  const timeline: string[] = [];
   const route = (ev: CloudEvent<unknown>) => {
+    const chunk = (ev.data as { chunk?: number }).chunk;
+    timeline.push(`${((Date.now() - t0) / 1000).toFixed(1)} ${ev.type.replace("dev.estrena.", "")}${chunk !== undefined ? ` ${chunk}` : ""}`);
     if (ev.type.startsWith("dev.estrena.transcode.")) queue.push(ev);
     else if (ev.type === "dev.estrena.video.playable" && !firstPlayable) firstPlayable = (Date.now() - t0) / 1000;
     else if (ev.type === "dev.estrena.video.ready") ready = (Date.now() - t0) / 1000;
@@ -140,6 +147,7 @@ async function runOurs(services: Services, src: string): Promise<OursResult> {
   const c0 = cpu();
   const key = `bench/${SECONDS}s.mp4`;
   const info = await services.minio.fPutObject("uploads", key, src, {});
+  timeline.push(`${((Date.now() - t0) / 1000).toFixed(1)} uploaded`);
   const size = (await services.minio.statObject("uploads", key)).size;
   const vid = videoId("uploads", key, info.etag);
   const data: UploadData = { videoId: vid, bucket: "uploads", key, size, etag: info.etag, eventName: "s3:ObjectCreated:Put", eventTime: new Date().toISOString() };
@@ -155,7 +163,7 @@ async function runOurs(services: Services, src: string): Promise<OursResult> {
   const c1 = cpu();
   await real.close();
   const chunks = Number(JSON.parse((await text(services.minio, `jobs/${vid}/plan.json`)) || "{}").chunks?.length ?? 0);
-  return { cpu: c1.children - c0.children + (c1.self - c0.self), wall: (Date.now() - t0) / 1000, firstPlayable, ready, videoId: vid, chunks };
+  return { cpu: c1.children - c0.children + (c1.self - c0.self), wall: (Date.now() - t0) / 1000, firstPlayable, ready, videoId: vid, chunks, timeline };
 }
 
 async function text(minio: Client, key: string): Promise<string> {
@@ -219,6 +227,10 @@ async function main(): Promise<void> {
     process.stdout.write(`ours: ${SECONDS} s source, rungs ${rungs.map((r) => r.name).join(" ")}\n`);
     const ours = await runOurs(services, src);
     process.stdout.write(`ours: ${ours.cpu.toFixed(1)} CPU-s, first playable ${ours.firstPlayable.toFixed(1)} s, ready ${ours.ready.toFixed(1)} s\n`);
+    if (OURS_ONLY) {
+      process.stdout.write(`${ours.timeline.join("\n")}\n`);
+      return;
+    }
     const ourDir = join(dir, "ours");
     mkdirSync(ourDir, { recursive: true });
     for await (const o of services.minio.listObjectsV2("stream", `videos/${ours.videoId}/`, true) as AsyncIterable<{ name?: string }>) {

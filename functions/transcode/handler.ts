@@ -1,5 +1,7 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import { HTTP, type CloudEvent } from "cloudevents";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { parseConfig } from "../shared/config.js";
 import { asEstrenaError, ErrorCode, EstrenaError } from "../shared/errors.js";
 import { estrenaEvent } from "../shared/events.js";
@@ -46,6 +48,8 @@ export async function handleEvent(deps: Deps, ev: CloudEvent<unknown>): Promise<
       return { status: 503, error: err };
     }
     await deps.state.unplan(vid).catch(() => undefined);
+    // The downloaded copy is scratch; the source in the uploads bucket is never touched.
+    await rm(join(deps.config.workDir, "src", vid), { force: true }).catch(() => undefined);
     if (err.retryable) log.error({ err, attempts }, "video failed after retries");
     else log.warn({ code: err.code, reason: err.message }, "video failed");
     const error = err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable ? { code: ErrorCode.Internal, message: firstLine(err.message) } : err.toJSON();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { audioCommand, chunkCommand, gopFrames, probeArgs, toArgv } from "../../functions/transcode/ffmpeg-args.js";
+import { audioCommand, chunkCommand, gopFrames, ladderGraph, probeArgs, toArgv } from "../../functions/transcode/ffmpeg-args.js";
+import { planLadder } from "../../functions/transcode/ladder.js";
 import { buildPlan } from "../../functions/transcode/plan.js";
 import type { Source } from "../../functions/transcode/probe-check.js";
 
@@ -37,7 +38,7 @@ describe("ffmpeg arguments", () => {
       "-hide_banner", "-nostdin", "-protocol_whitelist", "file", "-format_whitelist", "matroska", "-f", "matroska",
       "-ss", "2", "-t", "4", "-copyts", "-start_at_zero", "-i", "/w/src",
       "-filter_complex",
-      "[0:v:0]split=2[s0][s1];[s0]fps=25/1,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[v0];[s1]select='gte(t\\,2+selected_n*2)',scale=160:120,setsar=1,tile=2x1[tiles]",
+      "[0:v:0]split=2[ladder][thumbs];[ladder]fps=25/1,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[v0];[thumbs]select='gte(t\\,2+selected_n*2)',scale=160:120,setsar=1,tile=2x1[tiles]",
       "-map", "[v0]", ...x264(250000, 500000), "-force_key_frames", "expr:gte(t,2+n_forced*2)", ...strip,
       ...hls("240p_init.mp4", "/w/c1/240p_0001_%03d.m4s"), "/w/c1/240p.m3u8",
       "-map", "[tiles]", "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-update", "1", "/w/c1/sprite_0001.jpg",
@@ -48,7 +49,7 @@ describe("ffmpeg arguments", () => {
     const first = chunkCommand(plan, plan.chunks[0]!, "/w/src", "/w/c0");
     expect(first.input.options).toEqual(["-nostdin", "-protocol_whitelist", "file", "-format_whitelist", "matroska", "-f", "matroska", "-t", "2", "-copyts", "-start_at_zero"]);
     expect(first.filterComplex).toBe(
-      "[0:v:0]split=3[s0][s1][s2];[s0]fps=25/1,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[v0];[s1]select='gte(t\\,0+selected_n*2)',scale=160:120,setsar=1,tile=1x1[tiles];[s2]select='gte(t\\,1)',scale=320:240,setsar=1[poster]",
+      "[0:v:0]split=3[ladder][thumbs][still];[ladder]fps=25/1,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[v0];[thumbs]select='gte(t\\,0+selected_n*2)',scale=160:120,setsar=1,tile=1x1[tiles];[still]select='gte(t\\,1)',scale=320:240,setsar=1[poster]",
     );
     expect(first.outputs.at(-1)).toEqual({ path: "/w/c0/poster.jpg", options: ["-map", "[poster]", "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1"] });
     const last = chunkCommand(plan, plan.chunks[2]!, "/w/src", "/w/c2");
@@ -60,6 +61,15 @@ describe("ffmpeg arguments", () => {
       "-hide_banner", "-nostdin", "-protocol_whitelist", "file", "-format_whitelist", "matroska", "-f", "matroska", "-copyts", "-start_at_zero", "-i", "/w/src",
       "-map", "0:2", "-vn", "-sn", "-dn", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128000", "-ac", "2", "-ar", "48000", ...strip,
       ...hls("audio_init.mp4", "/w/a/audio_%05d.m4s"), "/w/a/audio.m3u8",
+    ]);
+  });
+
+  it("the ladder is a cascade: each rung scaled from the one above, the rate capped where the cap falls", () => {
+    expect(ladderGraph(planLadder(1280, 720, { num: 60, den: 1 }))).toEqual([
+      "[ladder]fps=60/1,scale=1280:720:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][c1]",
+      "[c1]fps=30/1,scale=854:480:flags=bicubic,setsar=1,split=2[v1][c2]",
+      "[c2]fps=30/1,scale=640:360:flags=bicubic,setsar=1,split=2[v2][c3]",
+      "[c3]fps=30/1,scale=426:240:flags=bicubic,setsar=1[v3]",
     ]);
   });
 
