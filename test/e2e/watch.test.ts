@@ -194,6 +194,20 @@ describe("watching in Chromium", () => {
     expect((await playerState(page)).fatal).toBe(0);
     expect(pageErrors).toEqual([]);
 
+    // QoE beacons went through the gateway to the catalogue, which exposes them as Prometheus metrics:
+    // startups at each first frame, and the rendition switch in the session beacon sent when the page was hidden.
+    const metric = async (name: string): Promise<number> => {
+      const text = await (await fetch(new URL("metrics", stack.urls.catalogue))).text();
+      // Sum over label sets (the registry adds service="catalogue" to every series).
+      return text
+        .split("\n")
+        .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+        .reduce((t, l) => t + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    };
+    await expect.poll(() => metric("estrena_qoe_startup_seconds_count"), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => metric("estrena_qoe_sessions_total"), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await metric("estrena_qoe_bitrate_switches_total")).toBeGreaterThanOrEqual(1);
+
     // Time to first frame with the stack warm, for docs/performance.md.
     if (RECORD) {
       for (let i = 0; i < 5; i++) {
