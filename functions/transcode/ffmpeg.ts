@@ -16,13 +16,19 @@ export type FfmpegRunner = (cmd: FfmpegCommand, opts: RunOptions) => Promise<voi
 
 /** Lines of stderr kept for a failure report. */
 const STDERR_LINES = 40;
+/**
+ * Encoding is batch work: ffmpeg runs below normal priority (via `nice`) so that where it shares CPUs with serving
+ * (npm start, compose, a small node) nginx and the catalogue answer viewers first. Found by test/faults/load.test.ts:
+ * at normal priority, 8 encoders on 2 cores made viewers' segment requests wait seconds and playback stall.
+ */
+const NICENESS = 10;
 
 /** Builds the runner on fluent-ffmpeg: progress as 0..1, stderr attached to failures, killed by the abort signal. */
 export function createFfmpegRunner(): FfmpegRunner {
   return (cmd, opts) =>
     new Promise<void>((resolve, reject) => {
       if (opts.signal?.aborted) return reject(new EstrenaError(ErrorCode.Unavailable, "ffmpeg run aborted before start", true));
-      const c = ffmpeg({ stdoutLines: 0 }).input(cmd.input.path).inputOptions([...cmd.input.options]);
+      const c = ffmpeg({ stdoutLines: 0, niceness: NICENESS }).input(cmd.input.path).inputOptions([...cmd.input.options]);
       if (cmd.filterComplex) c.complexFilter(cmd.filterComplex);
       for (const o of cmd.outputs) c.output(o.path).outputOptions([...o.options]);
       const stderr: string[] = [];
