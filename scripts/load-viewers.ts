@@ -6,7 +6,7 @@
  * Written by hand rather than with autocannon/wrk: those replay fixed URLs as fast as they can, while a viewer's
  * load is paced by playback and its failure mode (a stall) only exists against a playback clock.
  *
- *   node dist/scripts/load-viewers.js --base http://127.0.0.1:8080 --viewers 200 --seconds 60 [--ids v1,v2] [--ahead 6]
+ *   node dist/scripts/load-viewers.js --base http://127.0.0.1:8080 --viewers 200 --seconds 60 [--ids v1,v2] [--ahead 30]
  */
 import HLS from "hls-parser";
 import { setTimeout as delay } from "node:timers/promises";
@@ -21,11 +21,11 @@ export interface ViewerOptions {
   readonly viewers: number;
   /** Each viewer keeps starting videos until this much time has passed (a video in progress is played to its end). */
   readonly durationMs: number;
-  /** Seconds of media a viewer keeps buffered ahead of its playhead (hls.js keeps up to 30; smaller is stricter). */
+  /** Seconds of media a viewer keeps buffered ahead of its playhead: 30 like our hls.js player (its maxBufferLength default); smaller is stricter. */
   readonly bufferAheadSeconds?: number;
   /** Viewers join evenly over this many ms, as an audience does. */
   readonly rampMs?: number;
-  /** A request without an answer after this long counts as failed. */
+  /** A request without an answer after this long counts as failed: 10 s, our player's maxTimeToFirstByteMs for segments. */
   readonly requestTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -85,8 +85,8 @@ export async function runViewers(o: ViewerOptions): Promise<ViewerReport> {
   const rec = new Recorder();
   const t0 = Date.now();
   const until = t0 + o.durationMs;
-  const ahead = o.bufferAheadSeconds ?? 6;
-  const timeout = o.requestTimeoutMs ?? 15_000;
+  const ahead = o.bufferAheadSeconds ?? 30;
+  const timeout = o.requestTimeoutMs ?? 10_000;
   const base = o.base.replace(/\/$/, "");
 
   async function get(viewer: number, url: string): Promise<Buffer | null> {
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       base: { type: "string", default: `http://127.0.0.1:${process.env.ESTRENA_GATEWAY_PORT ?? "8080"}` },
       viewers: { type: "string", default: "50" },
       seconds: { type: "string", default: "60" },
-      ahead: { type: "string", default: "6" },
+      ahead: { type: "string", default: "30" },
       ids: { type: "string" },
     },
   });
