@@ -337,3 +337,18 @@ describe("Redis down and back", () => {
     expect(((await (await fetch(`${gw}/healthz`)).json()) as { status: string }).status).toBe("ok");
   });
 });
+
+describe("crash", () => {
+  it("comes back after nginx and its workers are SIGKILLed (the fill socket they leave behind is cleared)", async () => {
+    const id = newId();
+    await publish(id, { "seg_002.m4s": media["seg_002.m4s"]! });
+    stack.killService("gateway", { restart: true });
+    let status = 0;
+    for (let i = 0; i < 150 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await fetch(`${gw}/stream/${id}/seg_002.m4s`).then((r) => r.status, () => 0);
+    }
+    // A cold object needs the fill handler behind the socket: a 200 here means the new nginx bound it.
+    expect([status, originGets(id, "seg_002.m4s")]).toEqual([200, 1]);
+  });
+});
