@@ -352,3 +352,19 @@ describe("crash", () => {
     expect([status, originGets(id, "seg_002.m4s")]).toEqual([200, 1]);
   });
 });
+
+describe("catalogue unreachable", () => {
+  it("answers /api/ and /healthz with 503 JSON naming the catalogue, and recovers when it is back", async () => {
+    await stack.stopService("catalogue");
+    try {
+      const api = await fetch(`${gw}/api/videos`);
+      expect([api.status, await api.json()]).toEqual([503, { error: { code: "unavailable", message: "the catalogue is not answering" } }]);
+      const health = await fetch(`${gw}/healthz`);
+      expect([health.status, ((await health.json()) as { degraded: string[] }).degraded]).toEqual([503, ["catalogue"]]);
+      expect((await fetch(`${gw}/stream/${ID}/seg_000.m4s`)).status).toBe(200);
+    } finally {
+      await stack.startService("catalogue");
+    }
+    expect((await fetch(`${gw}/api/videos`)).status).toBe(200);
+  });
+});
