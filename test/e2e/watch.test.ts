@@ -267,7 +267,7 @@ describe("watching in Chromium", () => {
     }
 
     // A viewer opens it from the catalogue as soon as its card says it is playable (it has a master playlist).
-    const playable = page.locator(`.card[data-id="${id}"][data-status="processing"] a.card-link`);
+    const playable = page.locator(`.card[data-id="${id}"] a.card-link`);
     const became = await page.waitForFunction(
       (vid) => {
         const c = document.querySelector<HTMLElement>(`.card[data-id="${vid}"]`);
