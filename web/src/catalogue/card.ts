@@ -25,8 +25,11 @@ export function cardStatusText(v: Video): string {
 export function renderCard(v: Video): HTMLLIElement {
   const playable = v.status !== "failed" && (v.status === "ready" || v.hls !== null);
   const art = h("div", { class: "card-art" });
-  if (v.poster && v.status === "ready") {
-    art.append(h("img", { src: v.poster, alt: "", loading: "lazy", decoding: "async", width: 320, height: 180 }));
+  if (v.poster && (v.status === "ready" || (v.status === "processing" && v.hls))) {
+    const img = h("img", { src: v.poster, alt: "", loading: "lazy", decoding: "async", width: 320, height: 180 });
+    // While processing the poster may not be written yet: fall back to the placeholder.
+    img.addEventListener("error", () => img.replaceWith(h("div", { class: "card-placeholder", "aria-hidden": "true" })), { once: true });
+    art.append(img);
   } else {
     art.append(h("div", { class: "card-placeholder", "aria-hidden": "true" }, v.status === "failed" ? "!" : ""));
   }
