@@ -120,7 +120,8 @@ interface OursResult {
 
 /** Our pipeline, in-process with real MinIO and Redis; jobs sent to K_SINK go to an in-memory queue worked `parallel` at a time. */
 async function runOurs(services: Services, src: string): Promise<OursResult> {
-  const config = parseConfig(services.env);
+  // A short run keeps the chunk count of a long one: 60 s in 20 s chunks is 8 + 20 + 20 + 12.
+  const config = parseConfig({ ...services.env, ...(SHORT ? { CHUNK_SECONDS: "20" } : {}) });
   const real = await createDeps(config, log);
   const queue: CloudEvent<unknown>[] = [];
   const t0 = Date.now();
@@ -286,7 +287,7 @@ function writeDoc(r: Result): void {
     "",
     "How it is measured: CPU is user+system time of the bench process and every ffmpeg/ffprobe it waited for (`/proc/self/stat` utime, stime, cutime, cstime), taken around each side;",
     "ours includes probing, the S3 uploads of every segment and playlist, and Node itself; the baseline counts only its ffmpeg processes (one per rung plus one for audio, two at a time) and uploads nothing.",
-    "Ours runs the transcode handler in-process against real MinIO and Redis, with jobs that transcode sends to K_SINK worked `CHUNK_PARALLELISM` + 1 at a time",
+    `Ours runs the transcode handler in-process against real MinIO and Redis (defaults: 4 s segments, ${r.short ? "CHUNK_SECONDS=20 for the short run, " : "60 s chunks, "}8 s first chunk, CHUNK_PARALLELISM=2), with the jobs transcode sends to K_SINK worked \`CHUNK_PARALLELISM\` + 1 at a time`,
     "(the router and MinIO's notification hop are not in these times; they add well under a second locally).",
     "Baseline per rung: `-preset veryfast -profile:v high -maxrate CAP -bufsize 2×CAP -b_strategy 1 -bf 16 -g 2×fps`, fMP4 HLS, 4 s segments, CRF left at libx264's default 23 (as ours).",
     END,

@@ -40,15 +40,22 @@ export function segmentCount(chunk: Chunk, segmentSeconds: number): number {
   return Math.max(1, Math.ceil(chunk.duration / segmentSeconds - 1e-6));
 }
 
-/** Chunk indices to start right away: a window of `parallelism`. Each finished chunk then starts `index + parallelism`. */
-export function initialChunks(total: number, parallelism: number): number[] {
-  return Array.from({ length: Math.min(total, parallelism) }, (_, i) => i);
+/**
+ * Chunk indices to start right away: only the first. It is short and has the machine to itself (with the audio),
+ * so the video becomes playable as early as possible; its completion opens the window (see nextChunks).
+ */
+export function initialChunks(total: number): number[] {
+  return total > 0 ? [0] : [];
 }
 
-/** The chunk a finished chunk hands on to (sliding window), or null at the end. */
-export function nextChunk(done: number, total: number, parallelism: number): number | null {
+/**
+ * Chunks to start when chunk `done` finishes: after chunk 0, the next `parallelism` chunks; after any other, the one
+ * `parallelism` places on (a sliding window of `parallelism` chunks in flight).
+ */
+export function nextChunks(done: number, total: number, parallelism: number): number[] {
+  if (done === 0) return Array.from({ length: Math.min(parallelism, total - 1) }, (_, i) => i + 1);
   const n = done + parallelism;
-  return n < total ? n : null;
+  return n < total ? [n] : [];
 }
 
 /** How many chunks from 0 are all done: the part of the video that can be published without gaps. */

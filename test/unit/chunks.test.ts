@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contiguousDone, initialChunks, nextChunk, planChunks, segmentCount } from "../../functions/transcode/chunks.js";
+import { contiguousDone, initialChunks, nextChunks, planChunks, segmentCount } from "../../functions/transcode/chunks.js";
 
 const opts = { segmentSeconds: 4, chunkSeconds: 60, firstChunkSeconds: 8 };
 
@@ -83,12 +83,15 @@ describe("chunk scheduling", () => {
     [{ index: 0, start: 0, duration: 0.5 }, 4, 1],
   ])("segmentCount(%j, %i) = %i", (c, seg, want) => expect(segmentCount(c, seg)).toBe(want));
 
-  it("starts a window of chunks and slides it as chunks finish", () => {
-    expect(initialChunks(10, 2)).toEqual([0, 1]);
-    expect(initialChunks(1, 4)).toEqual([0]);
-    expect(nextChunk(0, 10, 2)).toBe(2);
-    expect(nextChunk(7, 10, 2)).toBe(9);
-    expect(nextChunk(8, 10, 2)).toBeNull();
+  it("starts the first chunk alone, then keeps a window of `parallelism` chunks in flight", () => {
+    expect(initialChunks(10)).toEqual([0]);
+    expect(initialChunks(0)).toEqual([]);
+    expect(nextChunks(0, 10, 2)).toEqual([1, 2]);
+    expect(nextChunks(0, 2, 4)).toEqual([1]);
+    expect(nextChunks(0, 1, 2)).toEqual([]);
+    expect(nextChunks(1, 10, 2)).toEqual([3]);
+    expect(nextChunks(7, 10, 2)).toEqual([9]);
+    expect(nextChunks(8, 10, 2)).toEqual([]);
   });
 
   it.each([

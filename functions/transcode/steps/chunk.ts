@@ -5,7 +5,7 @@ import { avcCodecString } from "../codecs.js";
 import { ErrorCode, EstrenaError } from "../../shared/errors.js";
 import { estrenaEvent } from "../../shared/events.js";
 import { streamPrefix } from "../../shared/ids.js";
-import { nextChunk, segmentCount } from "../chunks.js";
+import { nextChunks, segmentCount } from "../chunks.js";
 import type { Deps } from "../deps.js";
 import { chunkCommand, names } from "../ffmpeg-args.js";
 import { chunkJobName, jobEvent } from "../jobs.js";
@@ -70,8 +70,7 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
     }
   });
 
-  const next = nextChunk(n, plan.chunks.length, plan.parallelism);
-  if (next !== null) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: next }));
+  for (const next of nextChunks(n, plan.chunks.length, plan.parallelism)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: next }));
   return afterJob(deps, plan);
 }
 

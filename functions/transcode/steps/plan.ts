@@ -46,8 +46,8 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   );
 }
 
-/** Sends the first window of chunk jobs and the audio job. Ids are deterministic: re-sending is harmless. */
+/** Sends the first chunk job and the audio job. Ids are deterministic: re-sending is harmless. */
 async function startJobs(deps: Deps, plan: Plan): Promise<void> {
   if (plan.probe.audio) await deps.emit(jobEvent({ kind: "audio", plan }));
-  for (const n of initialChunks(plan.chunks.length, plan.parallelism)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: n }));
+  for (const n of initialChunks(plan.chunks.length)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: n }));
 }
