@@ -47,3 +47,20 @@ export function renderCard(v: Video): HTMLLIElement {
   const body = playable ? h("a", { class: "card-link", href: watchUrl(v.id), "aria-label": label }, art, title, status) : h("div", { class: "card-link" }, art, title, status);
   return h("li", { class: `card is-${v.status}`, "data-id": v.id, "data-status": v.status }, body);
 }
+
+/**
+ * Updates a card in place when only the progress moved (no flicker, hover and focus kept); returns false when the
+ * change needs a new card (status, playlist or poster changed).
+ */
+export function updateCardProgress(el: HTMLElement, before: Video, after: Video): boolean {
+  if (before.status !== after.status || before.hls !== after.hls || before.poster !== after.poster || before.title !== after.title) return false;
+  const bar = el.querySelector<HTMLElement>("[role=progressbar]");
+  const fill = bar?.querySelector<HTMLElement>(".progress-fill");
+  const status = el.querySelector(".card-status");
+  if (!bar || !fill || !status) return false;
+  bar.setAttribute("aria-valuenow", String(Math.round(after.progress * 100)));
+  fill.style.transform = `scaleX(${Math.min(1, Math.max(0, after.progress))})`;
+  status.textContent = cardStatusText(after);
+  el.querySelector(".card-link")?.setAttribute("aria-label", `${after.title}, ${cardStatusText(after)}`);
+  return true;
+}

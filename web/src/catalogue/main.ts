@@ -3,7 +3,7 @@ import "../../styles/catalogue.css";
 import { listVideos, type Video } from "../shared/api.js";
 import { byId, listenDom } from "../shared/dom.js";
 import { isFinal, watchVideo, type Watch } from "../shared/live.js";
-import { renderCard } from "./card.js";
+import { renderCard, updateCardProgress } from "./card.js";
 
 /** Streams open at once; the rest poll (HTTP/1.1 allows ~6 connections per host, and the page needs some). */
 const MAX_STREAMS = 3;
@@ -50,6 +50,10 @@ function start(): void {
   function replace(v: Video): void {
     const entry = shown.get(v.id);
     if (!entry) return;
+    if (updateCardProgress(entry.el, entry.video, v)) {
+      entry.video = v;
+      return;
+    }
     const el = renderCard(v);
     const hadFocus = entry.el.contains(document.activeElement);
     entry.el.replaceWith(el);
