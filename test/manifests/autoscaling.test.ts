@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allManifests, ofKind } from "./support/manifests.js";
+import { ROOT, allManifests, ofKind } from "./support/manifests.js";
 
 /*
  * What Knative's admission webhooks would reject (the CRD schema allows it), checked here because no cluster runs
@@ -91,5 +93,16 @@ describe("Knative autoscaling settings", () => {
   it("keeps everything but the gateway off the public ingress", () => {
     const publicNames = services.filter((s) => s.doc.metadata.labels?.["networking.knative.dev/visibility"] !== "cluster-local").map((s) => s.doc.metadata.name);
     expect(publicNames).toEqual(["gateway"]);
+  });
+});
+
+describe("docs/operations.md", () => {
+  const doc = readFileSync(join(ROOT, "docs/operations.md"), "utf8");
+
+  it("explains every autoscaling annotation and every serving setting the manifests set", () => {
+    const annotations = services.flatMap((s) => Object.keys((s.doc.spec as { template: Template }).template.metadata.annotations).filter((k) => k.startsWith("autoscaling.knative.dev/")).map((k) => k.slice("autoscaling.knative.dev/".length)));
+    const settings = ["config-autoscaler", "config-defaults"].flatMap((n) => Object.keys(servingConfig(n)));
+    const knobs = [...new Set([...annotations.filter((a) => a !== "class"), ...settings, "containerConcurrency", "timeoutSeconds"])];
+    expect(knobs.filter((k) => !doc.includes(`\`${k}\``))).toEqual([]);
   });
 });
