@@ -1,10 +1,32 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { allManifests, type Manifest } from "./support/manifests.js";
 import { describeErrors, knativePodSpecErrors, knativeValidators, metadataErrors } from "./support/validators.js";
 
 const manifests = allManifests();
 const validators = knativeValidators();
 const knative = manifests.filter((m) => /\.knative\.dev\//.test(m.doc.apiVersion));
+
+const FLAG = /accessible behind a feature flag - ([\w.-]+)/;
+
+/** Fields a manifest sets whose CRD description says a Knative feature flag gates them (the webhook rejects those). */
+function gatedFields(data: unknown, schema: Record<string, unknown> | undefined, path: string): string[] {
+  if (!schema || data === null || typeof data !== "object") return [];
+  const flag = typeof schema.description === "string" ? FLAG.exec(schema.description)?.[1] : undefined;
+  const here = flag && path ? [`${path} needs ${flag}`] : [];
+  if (Array.isArray(data)) return [...here, ...data.flatMap((d, i) => gatedFields(d, schema.items as Record<string, unknown>, `${path}[${i}]`))];
+  const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!props) return here;
+  return [
+    ...here,
+    ...Object.entries(data as Record<string, unknown>).flatMap(([k, v]) => {
+      const sub = props[k];
+      const subFlag = sub && typeof sub.description === "string" ? FLAG.exec(sub.description)?.[1] : undefined;
+      return subFlag ? [`${path}/${k} needs ${subFlag}`] : gatedFields(v, sub, `${path}/${k}`);
+    }),
+  ];
+}
 
 function schemaErrors(m: Manifest): string[] {
   const v = validators.get(`${m.doc.apiVersion} ${m.doc.kind}`);
@@ -28,6 +50,22 @@ describe("Knative manifests against the CRD schemas, strictly", () => {
       return [...metadataErrors(m.file, m.doc.metadata), ...(tmpl?.metadata ? metadataErrors(`${m.file} template`, tmpl.metadata) : [])];
     });
     expect(errors).toEqual([]);
+  });
+
+  it("uses no field that a Knative feature flag gates (the schema accepts them, the webhook does not)", () => {
+    const dir = join(import.meta.dirname, "schemas");
+    const gated = knative.flatMap((m) => {
+      const file = `${m.doc.apiVersion.replace("/", "_")}_${m.doc.kind}.json`;
+      const schema = (JSON.parse(readFileSync(join(dir, file), "utf8")) as { schema: Record<string, unknown> }).schema;
+      return gatedFields(m.doc, schema, "").map((g) => `${m.file}: ${g}`);
+    });
+    expect(gated).toEqual([]);
+    // The check itself: a pod-level securityContext is gated by kubernetes.podspec-securitycontext.
+    const svc = knative.find((m) => m.doc.kind === "Service")!;
+    const doc = structuredClone(svc.doc) as { spec: { template: { spec: Record<string, unknown> } } };
+    doc.spec.template.spec.securityContext = { fsGroup: 1 };
+    const schema = (JSON.parse(readFileSync(join(dir, "serving.knative.dev_v1_Service.json"), "utf8")) as { schema: Record<string, unknown> }).schema;
+    expect(gatedFields(doc, schema, "")).toEqual(["/spec/template/spec/securityContext needs kubernetes.podspec-securitycontext"]);
   });
 
   it("has Service PodSpecs that are valid core PodSpecs", () => {
