@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the compose secrets file (default .estrena/compose.env, git-ignored) once, with fresh random credentials.
-# Run again: it keeps an existing file, so MinIO's stored credentials keep matching. --force replaces it
-# (then remove the minio-data volume too, or MinIO will refuse the new root credentials).
+# Run again: it keeps an existing file, so the services keep the credentials MinIO already runs with.
+# --force writes new ones: recreate every container afterwards (see docs/operations.md#credentials on rotating).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${ESTRENA_COMPOSE_ENV:-.estrena/compose.env}"
