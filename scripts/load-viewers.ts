@@ -1,10 +1,11 @@
 /**
  * Simulated viewers on loopback: each one plays like an HLS player (master → media playlists → init segments →
- * segments), keeping a small forward buffer and fetching at realtime pace, and reports every failed request and
- * every stall (a segment that arrived after the playhead had reached it).
+ * segments), keeping a forward buffer and fetching at realtime pace, and reports every failed request (an error status,
+ * an unparseable playlist, or a stalled request: no answer within the player's timeout) and every rebuffer (a segment
+ * that arrived after the playhead had reached it).
  *
  * Written by hand rather than with autocannon/wrk: those replay fixed URLs as fast as they can, while a viewer's
- * load is paced by playback and its failure mode (a stall) only exists against a playback clock.
+ * load is paced by playback and a rebuffer only exists against a playback clock.
  *
  *   node dist/scripts/load-viewers.js --base http://127.0.0.1:8080 --viewers 200 --seconds 60 [--ids v1,v2] [--ahead 30]
  */
@@ -37,7 +38,7 @@ export interface Failure {
   readonly error: string;
 }
 
-export interface Stall {
+export interface Rebuffer {
   readonly viewer: number;
   readonly url: string;
   /** How long the playhead waited for this segment. */
@@ -51,7 +52,7 @@ export interface ViewerReport {
   readonly requests: number;
   readonly bytes: number;
   readonly failures: readonly Failure[];
-  readonly stalls: readonly Stall[];
+  readonly rebuffers: readonly Rebuffer[];
   /** Seconds of media played, summed over viewers. */
   readonly playedSeconds: number;
   /** Request latency in ms (p50, p99, max) over all requests. */
@@ -71,7 +72,7 @@ class Recorder {
   sessions = 0;
   playedSeconds = 0;
   readonly failures: Failure[] = [];
-  readonly stalls: Stall[] = [];
+  readonly rebuffers: Rebuffer[] = [];
   readonly latencies: number[] = [];
 }
 
@@ -104,7 +105,8 @@ export async function runViewers(o: ViewerOptions): Promise<ViewerReport> {
       return body;
     } catch (err) {
       rec.latencies.push(Date.now() - start);
-      rec.failures.push({ viewer, url, status: 0, error: String((err as Error).cause ?? (err as Error).message) });
+      const stalled = (err as Error).name === "TimeoutError";
+      rec.failures.push({ viewer, url, status: 0, error: stalled ? `stalled: no answer within ${timeout} ms` : String((err as Error).cause ?? (err as Error).message) });
       return null;
     }
   }
@@ -151,11 +153,11 @@ export async function runViewers(o: ViewerOptions): Promise<ViewerReport> {
     const all = tracks.filter((t): t is Track => t !== null);
     if ((await Promise.all(all.map((t) => (t.init ? get(viewer, t.init) : Buffer.alloc(0))))).some((b) => !b)) return;
 
-    // The playhead starts when the first segment of every track is in; it then runs in real time except while stalled.
+    // The playhead starts when the first segment of every track is in; it then runs in real time except while rebuffering.
     let buffered = 0;
     let playStart = 0;
-    let stalled = 0;
-    const playhead = () => (playStart ? (Date.now() - playStart) / 1000 - stalled : 0);
+    let waited = 0;
+    const playhead = () => (playStart ? (Date.now() - playStart) / 1000 - waited : 0);
     for (let i = 0; i < video.segments.length; i++) {
       if (playStart) await sleep((buffered - ahead - playhead()) * 1000, o.signal);
       if (o.signal?.aborted) return;
@@ -166,8 +168,8 @@ export async function runViewers(o: ViewerOptions): Promise<ViewerReport> {
       else {
         const late = playhead() - buffered;
         if (late > 0) {
-          rec.stalls.push({ viewer, url: video.segments[i]!.url, seconds: late });
-          stalled += late;
+          rec.rebuffers.push({ viewer, url: video.segments[i]!.url, seconds: late });
+          waited += late;
         }
       }
       buffered += video.segments[i]!.duration;
@@ -196,7 +198,7 @@ export async function runViewers(o: ViewerOptions): Promise<ViewerReport> {
     requests: rec.requests,
     bytes: rec.bytes,
     failures: rec.failures,
-    stalls: rec.stalls,
+    rebuffers: rec.rebuffers,
     playedSeconds: Math.round(rec.playedSeconds),
     latencyMs: { p50: pct(0.5), p99: pct(0.99), max: sorted.at(-1) ?? 0 },
     wallMs: Date.now() - t0,
@@ -235,8 +237,8 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => ac.abort());
   const viewers = Number(values.viewers);
   const report = await runViewers({ base: values.base!, ids, viewers, durationMs: Number(values.seconds) * 1000, bufferAheadSeconds: Number(values.ahead), rampMs: 2000, signal: ac.signal });
-  process.stdout.write(JSON.stringify({ ...report, failures: report.failures.slice(0, 20), stalls: report.stalls.slice(0, 20), failureCount: report.failures.length, stallCount: report.stalls.length }, null, 2) + "\n");
-  process.exitCode = report.failures.length || report.stalls.length ? 1 : 0;
+  process.stdout.write(JSON.stringify({ ...report, failures: report.failures.slice(0, 20), rebuffers: report.rebuffers.slice(0, 20), failureCount: report.failures.length, rebufferCount: report.rebuffers.length }, null, 2) + "\n");
+  process.exitCode = report.failures.length || report.rebuffers.length ? 1 : 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

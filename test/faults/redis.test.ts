@@ -50,7 +50,7 @@ describe.runIf(faultsEnabled())("Redis stopped and flushed during playback", { t
         `healthz during outage ${health.status} ${health.body.toString()}; ${keysBeforeFlush} keys flushed`,
     );
     expect([...r1.failures, ...r2.failures]).toEqual([]);
-    expect([...r1.stalls, ...r2.stalls]).toEqual([]);
+    expect([...r1.rebuffers, ...r2.rebuffers]).toEqual([]);
     expect(r1.sessions).toBeGreaterThan(0);
     expect(r2.sessions).toBeGreaterThan(0);
 
