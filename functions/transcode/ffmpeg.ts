@@ -18,8 +18,8 @@ export type FfmpegRunner = (cmd: FfmpegCommand, opts: RunOptions) => Promise<voi
 const STDERR_LINES = 40;
 /**
  * Encoding is batch work: ffmpeg runs below normal priority (via `nice`) so that where it shares CPUs with serving
- * (npm start, compose, a small node) nginx and the catalogue answer viewers first. Found by test/faults/load.test.ts:
- * at normal priority, 8 encoders on 2 cores made viewers' segment requests wait seconds and playback stall.
+ * (npm start, compose, a small node) nginx and the catalogue answer viewers first. test/faults/load.test.ts runs up
+ * to 8 encoders beside 200 viewers on 2 cores.
  */
 const NICENESS = 10;
 
