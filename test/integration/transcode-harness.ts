@@ -192,6 +192,8 @@ export interface RenditionCheck {
   readonly extinf: readonly number[];
   readonly profile: string;
   readonly pixFmt: string;
+  /** Display-matrix rotation left on the output (players would turn the picture again): must be 0. */
+  readonly rotation: number;
 }
 
 export interface OutputCheck {
@@ -237,6 +239,7 @@ export async function inspect(minio: Client, vid: string): Promise<OutputCheck> 
         extinf,
         profile: s.profile,
         pixFmt: s.pix_fmt,
+        rotation: Number(s.side_data_list?.find((d: { rotation?: number }) => d.rotation !== undefined)?.rotation ?? 0),
       });
     }
     let audio: OutputCheck["audio"] = null;

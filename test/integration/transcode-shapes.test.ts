@@ -102,6 +102,7 @@ describe("transcode: source shapes reach ready with checked output", () => {
       expect(r.height % 2, r.name).toBe(0);
       expect(r.profile, r.name).toBe("High");
       expect(r.pixFmt, r.name).toBe("yuv420p");
+      expect(r.rotation, r.name).toBe(0);
       expect(Math.abs(r.duration - duration), `${r.name} lasts ${r.duration}, source ${duration}`).toBeLessThanOrEqual(0.1);
       expect(Math.abs(r.firstPts), r.name).toBeLessThanOrEqual(0.1);
       // Aligned segment boundaries: same EXTINF list and keyframes at the same instants in every rung.
