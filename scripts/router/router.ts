@@ -50,7 +50,7 @@ export async function startRouter(o: RouterOptions): Promise<RouterHandle> {
   function accept(event: CloudEvent<unknown>): number {
     const triggers = matchingTriggers(table, event as unknown as Record<string, unknown>);
     const items = triggers.map((t) => journal.add(t.name, event.toJSON() as Record<string, unknown>));
-    o.log.info({ ceId: event.id, type: event.type, subject: event.subject, triggers: triggers.map((t) => t.name) }, "event accepted");
+    o.log.info({ ceId: event.id, type: event.type, subject: event.subject, triggers: triggers.map((t) => t.name) }, `accepted ${event.type} → ${triggers.map((t) => t.subscriber).join(", ") || "no trigger"}`);
     for (const d of items) void run(d);
     return items.length;
   }
@@ -85,7 +85,7 @@ export async function startRouter(o: RouterOptions): Promise<RouterHandle> {
       if (r.ok) {
         // Journal the reply before forgetting the original, so a crash in between redelivers rather than drops.
         if (r.reply) {
-          log.info({ replyType: r.reply.type, replyId: r.reply.id }, "reply event");
+          log.info({ replyType: r.reply.type, replyId: r.reply.id }, `${trigger.subscriber} replied with ${r.reply.type}`);
           accept(r.reply);
         }
         log.debug({ status: r.status, attempts }, "delivered");
@@ -93,10 +93,10 @@ export async function startRouter(o: RouterOptions): Promise<RouterHandle> {
         return;
       }
       const last = !r.retryable || attempts > trigger.delivery.retry;
-      log.warn({ status: r.status, attempts, error: r.error, final: last }, "delivery failed");
+      log.warn({ status: r.status, attempts, error: r.error, final: last }, `${event.type} to ${trigger.subscriber} failed (attempt ${attempts}, ${r.status || "no answer"}): ${r.error}`);
       if (last) {
         const file = writeDeadLetter(deadLetterDir, letter(d, trigger.subscriber, url, attempts, r.status, r.error));
-        log.error({ file, attempts }, "dead-lettered");
+        log.error({ file, attempts }, `dead-lettered ${event.type} for ${trigger.subscriber} after ${attempts} attempts: ${file}`);
         journal.done(d.id);
         return;
       }
