@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { configVariables } from "../../functions/shared/config.js";
-import { configSection } from "../../scripts/config-table.js";
-import { loadCredentials, stackSettings, stackVariables } from "../../scripts/stack-config.js";
+import { allVariables, configSection } from "../../scripts/config-table.js";
+import { loadCredentials, stackSettings } from "../../scripts/stack-config.js";
 
 describe("README configuration", () => {
   const readme = readFileSync("README.md", "utf8");
 
-  it.each([...stackVariables(), ...configVariables()].map((v) => v.name))("documents %s", (name) => {
+  it.each(allVariables().map((v) => v.name))("documents %s", (name) => {
     expect(readme).toContain(`| \`${name}\` |`);
   });
 
