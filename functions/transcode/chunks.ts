@@ -65,6 +65,24 @@ export function contiguousDone(done: ReadonlySet<number>): number {
   return k;
 }
 
+/** One AAC frame at 48 kHz: audio segment boundaries fall on frames, so "reaches the chunk's end" allows this much. */
+const AAC_FRAME_SECONDS = 1024 / 48_000;
+
+/**
+ * How many of the first `k` chunks the audio published so far covers: a chunk counts once the audio reaches its end,
+ * so a viewer is never handed video the audio playlist cannot follow yet. `audioSeconds` null: the audio is complete
+ * (or there is none) and holds nothing back. Pure.
+ */
+export function chunksWithAudio(chunks: readonly Chunk[], k: number, audioSeconds: number | null): number {
+  if (audioSeconds === null) return k;
+  let n = 0;
+  for (const c of chunks.slice(0, k)) {
+    if (c.start + c.duration > audioSeconds + AAC_FRAME_SECONDS) break;
+    n++;
+  }
+  return n;
+}
+
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }

@@ -127,7 +127,7 @@ export function audioCommand(plan: Plan, src: string, dir: string): FfmpegComman
           "-ac", String(AUDIO_CHANNELS),
           "-ar", String(AUDIO_RATE),
           ...STRIP,
-          ...hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`),
+          ...hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`, "event"),
         ],
       },
     ],
@@ -153,15 +153,19 @@ export function videoEncoder(r: Rung, preset: string, segmentSeconds: number): s
   ];
 }
 
-/** fMP4 HLS muxer options. We write the playlists ourselves; ffmpeg's are only read back for segment durations. */
-export function hlsMuxer(segmentSeconds: number, initName: string, segmentPattern: string): string[] {
+/**
+ * fMP4 HLS muxer options. We write the playlists ourselves; ffmpeg's are only read back for segment durations.
+ * `playlistType` "event" makes ffmpeg rewrite its playlist (atomically, via a temporary file) after every finished
+ * segment, which the audio step watches to publish while it encodes; "vod" writes it once at the end.
+ */
+export function hlsMuxer(segmentSeconds: number, initName: string, segmentPattern: string, playlistType: "vod" | "event" = "vod"): string[] {
   return [
     // Keep chunk 0's negative B-frame decode times: with the default shift its first fragment would start two frames
     // late (tfdt 1024 instead of 0 at 30 fps) and overlap chunk 1 (checked on ffmpeg 5.1).
     "-avoid_negative_ts", "disabled",
     "-f", "hls",
     "-hls_time", String(segmentSeconds),
-    "-hls_playlist_type", "vod",
+    "-hls_playlist_type", playlistType,
     "-hls_segment_type", "fmp4",
     "-hls_fmp4_init_filename", initName,
     "-hls_segment_filename", segmentPattern,

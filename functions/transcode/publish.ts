@@ -1,6 +1,6 @@
 import { streamPrefix } from "../shared/ids.js";
 import type { Rendition } from "../shared/video.js";
-import { contiguousDone } from "./chunks.js";
+import { chunksWithAudio, contiguousDone } from "./chunks.js";
 import type { Deps } from "./deps.js";
 import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names } from "./ffmpeg-args.js";
 import { chunkJobName } from "./jobs.js";
@@ -27,6 +27,8 @@ export function expectedJobs(plan: Plan): string[] {
  * Publishes every chunk finished without a gap from the start, under the video's publish lock. Order matters: the
  * segments are already uploaded (a chunk's manifest is written last), then the media playlists and the storyboard
  * track are written, and the master playlist last, so a viewer never gets a name that does not exist yet.
+ * While the audio job runs, its partial manifest names the audio segments uploaded so far; only chunks that audio
+ * already covers are published, so the EVENT audio playlist always keeps up with the video it goes with.
  * `final` writes VOD playlists with ENDLIST and a master with measured bandwidths.
  */
 export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<Published> {
@@ -34,9 +36,12 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
   const result = await underLock(deps, vid, "publish", async () => false, async () => {
     const done = await doneJobs(deps, vid, expectedJobs(plan).length);
     const doneChunks = new Set(plan.chunks.filter((c) => done.has(chunkJobName(c.index))).map((c) => c.index));
-    const k = contiguousDone(doneChunks);
-    const audioReady = !plan.probe.audio || done.has("audio");
-    if (k === 0 || !audioReady || (final && k < plan.chunks.length)) return { chunks: 0, first: false, renditions: [] };
+    // The audio: the finished job's manifest, or while it runs the segments it has uploaded so far.
+    const audioDone = done.has("audio");
+    const audio = plan.probe.audio ? await readJson<AudioManifest>(deps, audioDone ? jobKeys.done(vid, "audio") : jobKeys.audioPartial(vid)) : null;
+    const audioSeconds = !plan.probe.audio || audioDone ? null : (audio?.segments ?? []).reduce((t, s) => t + s.duration, 0);
+    const k = chunksWithAudio(plan.chunks, contiguousDone(doneChunks), audioSeconds);
+    if (k === 0 || (plan.probe.audio && !audio) || (final && (k < plan.chunks.length || audioSeconds !== null))) return { chunks: 0, first: false, renditions: [] };
     const before = await deps.state.published(vid).catch(() => 0);
     if (!final && k <= before) return { chunks: before, first: false, renditions: [] };
 
@@ -46,7 +51,6 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
       if (!m) throw new Error(`chunk ${i} is marked done but its manifest is missing`);
       manifests.push(m);
     }
-    const audio = plan.probe.audio ? await readJson<AudioManifest>(deps, jobKeys.done(vid, "audio")) : null;
     const prefix = streamPrefix(vid);
     const type = final ? "VOD" : "EVENT";
     const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[plan.rungs[0]!.name] ?? []).reduce((a, s) => a + s.duration, 0), 0);

@@ -15,6 +15,8 @@ export const jobKeys = {
   done: (videoId: string, job: string) => `jobs/${videoId}/done/${job}.json`,
   plan: (videoId: string) => `jobs/${videoId}/plan.json`,
   ready: (videoId: string) => `jobs/${videoId}/ready.json`,
+  /** The audio segments uploaded so far while the audio job runs (an AudioManifest that only grows). */
+  audioPartial: (videoId: string) => `jobs/${videoId}/audio-partial.json`,
 };
 
 export interface SegmentRecord extends Segment {

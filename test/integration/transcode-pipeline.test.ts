@@ -15,12 +15,21 @@ import { harness, inspect, lavfi, run, sourceDuration, startServices, streamText
 let services: Services;
 let h: Harness;
 let ffmpegRuns = 0;
+/** When set, runs after the audio's ffmpeg has finished and before the audio job goes on (to look at what it published). */
+let afterAudioEncode: (() => Promise<void>) | null = null;
 const tmp = mkdtempSync(join(tmpdir(), "estrena-tx-pipe-"));
 const env = { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "2", CHUNK_PARALLELISM: "1", X264_PRESET: "superfast", JOB_LOCK_SECONDS: "3" };
 
 beforeAll(async () => {
   services = await startServices();
-  const count = (d: Deps): Deps => ({ ...d, ffmpeg: (cmd, o) => (ffmpegRuns++, d.ffmpeg(cmd, o)) });
+  const count = (d: Deps): Deps => ({
+    ...d,
+    ffmpeg: async (cmd, o) => {
+      ffmpegRuns++;
+      await d.ffmpeg(cmd, o);
+      if (afterAudioEncode && cmd.outputs.some((out) => out.path.endsWith("/audio.m3u8"))) await afterAudioEncode();
+    },
+  });
   h = await harness(services, env, 2, undefined, count);
 });
 afterAll(async () => {
@@ -88,6 +97,50 @@ describe("transcode: progressive, ordered publishing", () => {
     expect(final.trimEnd().endsWith("#EXT-X-ENDLIST")).toBe(true);
     const progress = h.videoEvents.filter((e) => e.type === "dev.estrena.video.progress" && (e.data as { videoId: string }).videoId === vid).map((e) => (e.data as { progress: number }).progress);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+});
+
+describe("transcode: audio published while it encodes", () => {
+  it("makes a video with a soundtrack playable before its whole-file audio job has finished", async () => {
+    const { videoId: vid, event } = await h.upload(await source("early.mp4", 10), "early.mp4");
+    const dir = `videos/${vid}/`;
+    await h.deliver(event);
+    const chunk0 = take("dev.estrena.transcode.chunk");
+    const audio = take("dev.estrena.transcode.audio");
+    await h.deliver(chunk0);
+    expect(await exists(`${dir}master.m3u8`)).toBe(false);
+
+    // The audio's ffmpeg has written every segment; its job is held open until the master playlist appears (or 60 s).
+    let seen: { audioDone: boolean; playable: boolean; audioList: string } | null = null;
+    afterAudioEncode = async () => {
+      for (let i = 0; i < 120 && !(await exists(`${dir}master.m3u8`)); i++) await new Promise((r) => setTimeout(r, 500));
+      seen = {
+        audioDone: await exists(`jobs/${vid}/done/audio.json`),
+        playable: typesFor(vid).includes("dev.estrena.video.playable"),
+        audioList: await streamText(services.minio, `${dir}audio.m3u8`).catch(() => ""),
+      };
+    };
+    try {
+      await h.deliver(audio);
+    } finally {
+      afterAudioEncode = null;
+    }
+    expect(seen).not.toBeNull();
+    const early = seen!;
+    expect([early.audioDone, early.playable]).toEqual([false, true]);
+    // EVENT, no ENDLIST, and only the audio that goes with the published chunk 0 (0-2 s): its first segment.
+    expect(early.audioList).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+    expect(early.audioList).not.toContain("#EXT-X-ENDLIST");
+    expect(early.audioList.match(/^audio_.*\.m4s$/gm)).toEqual(["audio_00000.m4s"]);
+    const named = [...early.audioList.matchAll(/^(\w+\.m4s)$/gm), ...early.audioList.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!);
+    for (const n of named) expect(await exists(dir + n), n).toBe(true);
+
+    await drain();
+    expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
+    expect(typesFor(vid).filter((t) => t === "dev.estrena.video.playable")).toHaveLength(1);
+    const final = await streamText(services.minio, `${dir}audio.m3u8`);
+    expect(final).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    expect(final.trimEnd().endsWith("#EXT-X-ENDLIST")).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contiguousDone, initialChunks, nextChunks, planChunks, segmentCount } from "../../functions/transcode/chunks.js";
+import { chunksWithAudio, contiguousDone, initialChunks, nextChunks, planChunks, segmentCount } from "../../functions/transcode/chunks.js";
 
 const opts = { segmentSeconds: 4, chunkSeconds: 60, firstChunkSeconds: 8 };
 
@@ -100,4 +100,24 @@ describe("chunk scheduling", () => {
     [[0, 1, 3], 2],
     [[2, 0, 1], 3],
   ])("contiguousDone(%j) = %i", (done, want) => expect(contiguousDone(new Set(done))).toBe(want));
+});
+
+describe("chunksWithAudio", () => {
+  // Chunks of 8, 12 and 10.5 s: they end at 8, 20 and 30.5.
+  const chunks = [
+    { index: 0, start: 0, duration: 8 },
+    { index: 1, start: 8, duration: 12 },
+    { index: 2, start: 20, duration: 10.5 },
+  ];
+  it.each([
+    ["audio complete (or none): nothing held back", 3, null, 3],
+    ["no audio segment yet", 3, 0, 0],
+    ["one audio segment, short of the first chunk's end", 3, 4.010667, 0],
+    ["audio three AAC frames short of the first chunk's end", 3, 7.936, 0],
+    ["audio within one AAC frame of the end", 2, 7.98, 1],
+    ["audio past the first chunk's end", 3, 8.021333, 1],
+    ["audio covers two chunks, only one done without a gap", 1, 24.064, 1],
+    ["audio covers two of three chunks", 3, 24.064, 2],
+    ["audio covers all of them", 3, 32.085333, 3],
+  ] as const)("%s", (_name, k, audioSeconds, want) => expect(chunksWithAudio(chunks, k, audioSeconds)).toBe(want));
 });

@@ -16,8 +16,8 @@ const x264 = (maxrate: number, bufsize: number) => [
   "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-level:v", "3.0", "-crf", "23", "-maxrate", String(maxrate), "-bufsize", String(bufsize),
   "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-an", "-sn", "-dn",
 ];
-const hls = (init: string, pattern: string) => [
-  "-avoid_negative_ts", "disabled", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+const hls = (init: string, pattern: string, type = "vod") => [
+  "-avoid_negative_ts", "disabled", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", type, "-hls_segment_type", "fmp4",
   "-hls_fmp4_init_filename", init, "-hls_segment_filename", pattern, "-hls_segment_options", "movflags=+frag_discont",
 ];
 const strip = ["-map_metadata", "-1", "-map_chapters", "-1"];
@@ -56,11 +56,11 @@ describe("ffmpeg arguments", () => {
     expect(last.input.options).toEqual(["-nostdin", "-protocol_whitelist", "file", "-format_whitelist", "matroska", "-f", "matroska", "-ss", "6", "-copyts", "-start_at_zero"]);
   });
 
-  it("audio: whole file, AAC-LC stereo 48 kHz (5.1 downmixed), its own fMP4 rendition", () => {
+  it("audio: whole file, AAC-LC stereo 48 kHz (5.1 downmixed), its own fMP4 rendition, an EVENT playlist rewritten per segment", () => {
     expect(toArgv(audioCommand(plan, "/w/src", "/w/a"))).toEqual([
       "-hide_banner", "-nostdin", "-protocol_whitelist", "file", "-format_whitelist", "matroska", "-f", "matroska", "-copyts", "-start_at_zero", "-i", "/w/src",
       "-map", "0:2", "-vn", "-sn", "-dn", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128000", "-ac", "2", "-ar", "48000", ...strip,
-      ...hls("audio_init.mp4", "/w/a/audio_%05d.m4s"), "/w/a/audio.m3u8",
+      ...hls("audio_init.mp4", "/w/a/audio_%05d.m4s", "event"), "/w/a/audio.m3u8",
     ]);
   });
 
