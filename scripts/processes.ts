@@ -14,6 +14,8 @@ export interface ServiceSpec {
   /** Resolves true once the service answers; polled until healthTimeoutMs. */
   readonly healthy: () => Promise<boolean>;
   readonly healthTimeoutMs?: number;
+  /** Called each time the service has become healthy (first start and every restart), with its spawn time. */
+  readonly onReady?: (startedAt: number) => void;
 }
 
 type State = "starting" | "running" | "backoff" | "stopping" | "stopped";
@@ -57,6 +59,7 @@ export class Supervisor {
     this.spawn(entry);
     await this.waitHealthy(entry);
     entry.state = "running";
+    spec.onReady?.(entry.startedAt);
   }
 
   /** Process ids of the running services (group leaders). */
@@ -153,6 +156,7 @@ export class Supervisor {
         () => {
           if (e.state === "backoff") e.state = "running";
           this.log.info({ service: e.spec.name }, `${e.spec.name} is back`);
+          e.spec.onReady?.(e.startedAt);
         },
         (err: Error) => this.log.error({ service: e.spec.name, err: err.message }, `${e.spec.name} did not come back`),
       );

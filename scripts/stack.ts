@@ -8,6 +8,7 @@ import { writeGatewayConfig } from "./gateway.js";
 import { httpStatus, portFree } from "./health.js";
 import { StackLock, startReaper } from "./lock.js";
 import { setupBuckets } from "./minio-setup.js";
+import { resyncUploads } from "./minio-resync.js";
 import { Supervisor, type ServiceSpec } from "./processes.js";
 import { FUNCTIONS, functionBuilt, functionSpec, gatewaySpec, minioSpec, redisSpec, routerSpec, watcherBuilt, watcherSpec, type SpecContext } from "./services.js";
 import { loadCredentials, localHost, REPO_ROOT, SERVICE_PORTS, stackSettings, type Ports, type PortName } from "./stack-config.js";
@@ -55,6 +56,9 @@ export interface StackHandle {
   /** Stops everything; nothing is left running. */
   stop(): Promise<void>;
 }
+
+/** Long enough for MinIO's own queued notifications to reach the catalogue, so only lost ones are announced again. */
+const RESYNC_SETTLE_MS = 5_000;
 
 const PORT_ENV: Record<PortName, string> = {
   gateway: "ESTRENA_GATEWAY_PORT", minio: "ESTRENA_MINIO_PORT", console: "ESTRENA_CONSOLE_PORT", redis: "ESTRENA_REDIS_PORT",
@@ -140,10 +144,22 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
   };
   lock.update({ urls });
 
+  // Uploads MinIO took while still loading its notification rules raised no event: announce them (minio-resync.ts).
+  const resyncTimers = new Set<NodeJS.Timeout>();
+  const resyncLater = (startedAt: number) => {
+    const t = setTimeout(() => {
+      resyncTimers.delete(t);
+      const opts = { s3: createStorage(config), uploadsBucket: config.uploadsBucket, streamBucket: config.streamBucket, since: new Date(startedAt - 1000), ingestUrl: urls.ingest, token: creds.webhookToken, log };
+      resyncUploads(opts).catch((err: Error) => log.error({ err: err.message }, "could not check for uploads made while MinIO was starting"));
+    }, RESYNC_SETTLE_MS);
+    resyncTimers.add(t);
+  };
+
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    for (const t of resyncTimers) clearTimeout(t);
     reaper.dispose();
     await sup.stopAll();
     process.off("exit", onExit);
@@ -157,7 +173,7 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
       if (functionBuilt(f)) await launch(f, functionSpec(ctx, f));
       else log.warn({ service: f }, `dist/functions/${f}/index.js is missing (run npm run build); ${f} is not started`);
     }
-    await launch("minio", minioSpec(ctx));
+    await launch("minio", { ...minioSpec(ctx), onReady: (startedAt) => resyncLater(startedAt) });
     await withRetry(() => setupBuckets(createStorage(config), { uploads: config.uploadsBucket, stream: config.streamBucket }), 20, 500);
     log.info({ buckets: [config.uploadsBucket, config.streamBucket] }, "buckets ready, webhook attached");
     if (!o.without?.includes("watcher") && watcherBuilt()) await launch("watcher", watcherSpec(ctx));

@@ -103,4 +103,14 @@ describe("MinIO webhook → ingest → router → subscribers", () => {
     expect(JSON.parse(got.body)).toMatchObject({ bucket: "uploads", key: "holiday clips/día 1+2.mp4" });
     expect(transcode.received.length).toBe(before);
   });
+
+  it("announces an upload MinIO took while it was still starting (such uploads raise no event of their own)", async () => {
+    await stack.stopService("minio");
+    await stack.startService("minio");
+    const s3 = createStorage({ s3Endpoint: stack.env.S3_ENDPOINT!, s3AccessKey: stack.credentials.user, s3SecretKey: stack.credentials.password, s3Region: "us-east-1" });
+    const key = "right after the restart.mp4";
+    const put = await s3.putObject("uploads", key, Buffer.from("written the moment MinIO answered"), undefined, { "x-amz-meta-title": "Early bird" });
+    const got = await until("the upload event at catalogue", () => catalogue.received.find((r) => r.headers["ce-type"] === "com.amazonaws.s3.ObjectCreated:Put" && JSON.parse(r.body).key === key), 60_000);
+    expect(JSON.parse(got.body)).toMatchObject({ bucket: "uploads", key, title: "Early bird", videoId: videoId("uploads", key, put.etag) });
+  });
 });
