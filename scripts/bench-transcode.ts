@@ -223,6 +223,8 @@ async function main(): Promise<void> {
   const dir = join(BENCH_DIR, `run-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const services = await startServices(dir);
+  // Stopped by a signal: take MinIO and Redis down too.
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void services.stop().finally(() => process.exit(130)));
   try {
     const rungs = planLadder(1920, 1080, { num: 30, den: 1 });
     process.stdout.write(`ours: ${SECONDS} s source, rungs ${rungs.map((r) => r.name).join(" ")}\n`);
@@ -230,6 +232,8 @@ async function main(): Promise<void> {
     process.stdout.write(`ours: ${ours.cpu.toFixed(1)} CPU-s, first playable ${ours.firstPlayable.toFixed(1)} s, ready ${ours.ready.toFixed(1)} s\n`);
     if (OURS_ONLY) {
       process.stdout.write(`${ours.timeline.join("\n")}\n`);
+      const load = readFileSync("/proc/loadavg", "utf8").trim();
+      writeFileSync(join(BENCH_DIR, `transcode-ours-${SECONDS}s.json`), JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, load, ours }, null, 2));
       return;
     }
     const ourDir = join(dir, "ours");
@@ -256,6 +260,25 @@ async function main(): Promise<void> {
 }
 
 type Result = { date: string; seconds: number; short: boolean; cores: string; load: string; ours: OursResult; base: { cpu: number; wall: number }; ssim: { rung: string; ours: number; base: number }[] };
+
+/** Rows for a 10-minute run of our side alone (`--ours-only`), when one was saved. */
+function oursOnlyRows(): string[] {
+  const file = join(BENCH_DIR, "transcode-ours-600s.json");
+  if (!existsSync(file)) return [];
+  const o = JSON.parse(readFileSync(file, "utf8")) as { date: string; seconds: number; load: string; ours: OursResult };
+  return [
+    `10-minute 1080p30 source, our side only (\`--ours-only\`, ${o.date.slice(0, 16).replace("T", " ")} UTC, load average at the end ${o.load.split(" ").slice(0, 3).join(" ")}):`,
+    "",
+    "| upload of the source → | seconds |",
+    "|---|---|",
+    `| first playable segment | ${o.ours.firstPlayable.toFixed(1)} |`,
+    `| ready (${o.ours.chunks} chunks) | ${o.ours.ready.toFixed(1)} |`,
+    `| CPU-seconds per source-second | ${(o.ours.cpu / o.seconds).toFixed(2)} |`,
+    "",
+    "Timeline: " + o.ours.timeline.join(" · "),
+    "",
+  ];
+}
 
 function writeDoc(r: Result): void {
   const perSec = (c: number) => (c / r.seconds).toFixed(2);
@@ -296,6 +319,7 @@ function writeDoc(r: Result): void {
     "",
     "Timeline of the run (seconds since the upload started): " + r.ours.timeline.join(" · "),
     "",
+    ...oursOnlyRows(),
     "How it is measured: CPU is user+system time of the bench process and every ffmpeg/ffprobe it waited for (`/proc/self/stat` utime, stime, cutime, cstime), taken around each side;",
     "ours includes probing, the S3 uploads of every segment and playlist, and Node itself; the baseline counts only its ffmpeg processes (one per rung plus one for audio, two at a time) and uploads nothing.",
     `Ours runs the transcode handler in-process against real MinIO and Redis (defaults: 4 s segments, ${r.short ? "CHUNK_SECONDS=20 for the short run, " : "60 s chunks, "}8 s first chunk, CHUNK_PARALLELISM=2), with the jobs transcode sends to K_SINK worked \`CHUNK_PARALLELISM\` + 1 at a time`,
