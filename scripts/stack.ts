@@ -149,6 +149,8 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
   const resyncLater = (startedAt: number) => {
     const t = setTimeout(() => {
       resyncTimers.delete(t);
+      // MinIO stopped again meanwhile: its next start schedules its own check.
+      if (!sup.pids().minio) return;
       const opts = { s3: createStorage(config), uploadsBucket: config.uploadsBucket, streamBucket: config.streamBucket, since: new Date(startedAt - 1000), ingestUrl: urls.ingest, token: creds.webhookToken, log };
       resyncUploads(opts).catch((err: Error) => log.error({ err: err.message }, "could not check for uploads made while MinIO was starting"));
     }, RESYNC_SETTLE_MS);
