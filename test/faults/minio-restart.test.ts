@@ -60,7 +60,7 @@ describe.runIf(faultsEnabled())("MinIO restarted during an upload burst", { time
    * Known bug, not fixed: an upload MinIO accepts around a restart can be stored without any notification (nothing
    * reaches queue_dir; upstream calls lost notifications around a restart working as intended, minio/minio#18404).
    * In one SIGKILL run it was the first object written after the restart. Each case lost one or two of its 16 uploads
-   * in about one run in four. They need a reconcile
+   * in one of four or five runs. They need a reconcile
    * sweep (uploads without a video → synthesized ObjectCreated) before they can pass reliably, so they run only with
    * ESTRENA_FAULTS_KNOWN_BUGS=1.
    */
