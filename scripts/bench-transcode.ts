@@ -279,7 +279,7 @@ function oursOnlyRows(): string[] {
     "",
     "The baseline was not run on the 10-minute source (another ~25 CPU-minutes on a machine shared by six); against the short run's baseline",
     `(${(r0Baseline() ?? 0).toFixed(2)} CPU-s per source-second) this side's ${(o.ours.cpu / o.seconds).toFixed(2)} would be ${((o.ours.cpu / o.seconds) / (r0Baseline() ?? 1)).toFixed(2)}×, indicative only: different runs.`,
-    "Its cost per source-second is lower than the short run's because 60 s chunks spread each ffmpeg start and x264 lookahead flush over more frames than 20 s chunks.",
+    "Its cost per source-second is lower than the short run's, probably because 60 s chunks spread each ffmpeg start and x264 lookahead flush over more frames than 20 s chunks.",
     "The first playable segment is the upload (613 MB), one download and probe, and the 8 s first chunk with every rung, encoded while the whole-file audio runs beside it.",
     "",
   ];
