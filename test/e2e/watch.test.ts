@@ -329,6 +329,8 @@ describe("watching in Chromium", () => {
     await page.goto(`${base}/watch.html?v=${id}`);
     await new Promise((r) => setTimeout(r, 3000));
     await page.unroute("**/stream/**/*.m4s", offline);
+    // A page opened without a gesture may not autoplay (Chromium's policy varies run to run); press play as a viewer would.
+    if (await page.evaluate(() => document.querySelector("video")!.paused)) await page.click("#big-play");
     await waitUntil(page, "playback after a short outage", () => Number(document.getElementById("player")!.dataset.firstFrameMs) > 0, null, 60_000);
     expect(await page.evaluate(() => document.documentElement.dataset.errorShown ?? "never")).toBe("never");
 

@@ -63,7 +63,14 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
               maxTimeToFirstByteMs: 10_000,
               maxLoadTimeMs: 120_000,
               timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
-              errorRetry: { maxNumRetry: 5, retryDelayMs: 1000, maxRetryDelayMs: 4000 },
+              errorRetry: {
+                maxNumRetry: 5,
+                retryDelayMs: 1000,
+                maxRetryDelayMs: 4000,
+                // hls.js does not retry status 0 while navigator.onLine (it assumes CORS); our segments are
+                // same-origin, so status 0 is a dropped connection and worth the same quiet retries.
+                shouldRetry: (config, count, _timeout, response, retry) => retry || (!!config && count < config.maxNumRetry && response?.code === 0),
+              },
             },
           },
         });
