@@ -19,7 +19,11 @@ export interface VendoredSchema {
 
 interface CrdDoc {
   kind?: string;
-  spec?: { group?: string; names?: { kind?: string }; versions?: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[] };
+  spec?: {
+    group?: string;
+    names?: { kind?: string };
+    versions?: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[];
+  };
 }
 
 /** Extracts every served version's schema from the YAML text of a CRD file. */
@@ -45,8 +49,11 @@ export function schemaFileName(s: Pick<VendoredSchema, "apiVersion" | "kind">): 
 /** Reads every `*.yaml` CRD in `crdDir` and returns file name → JSON text, sorted. */
 export function renderSchemas(crdDir: string): Map<string, string> {
   const files = new Map<string, string>();
-  for (const f of readdirSync(crdDir).filter((n) => n.endsWith(".yaml")).sort()) {
-    for (const s of schemasFromCrd(readFileSync(join(crdDir, f), "utf8"), f)) files.set(schemaFileName(s), JSON.stringify(s, null, 1) + "\n");
+  for (const f of readdirSync(crdDir)
+    .filter((n) => n.endsWith(".yaml"))
+    .sort()) {
+    for (const s of schemasFromCrd(readFileSync(join(crdDir, f), "utf8"), f))
+      files.set(schemaFileName(s), `${JSON.stringify(s, null, 1)}\n`);
   }
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Say so at once when a stack already runs on this state directory (stack.js checks again, atomically).
+# Say so at once when a stack already runs on this state directory (dev/lock.ts checks again, atomically).
 LOCK="${ESTRENA_STATE_DIR:-.estrena}/stack.lock"
 if [[ -f "$LOCK" ]] && command -v node >/dev/null; then
   node -e '
@@ -21,4 +21,4 @@ if node -e 'process.exit(require("./package.json").scripts?.["build:web"] ? 0 : 
   echo "start: building the web page (npm run build:web)"
   npm run --silent build:web
 fi
-exec node dist/scripts/stack.js
+exec node dist/dev/main.js

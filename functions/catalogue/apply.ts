@@ -1,6 +1,6 @@
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
-import { streamPrefix } from "../shared/ids.js";
-import type { Logger } from "../shared/log.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { streamPrefix } from "../../lib/runtime/ids.js";
+import type { Logger } from "../../lib/runtime/log.js";
 import type { Intake } from "./intake.js";
 import type { Origin } from "./origin.js";
 import { applyEvent, linksFor, onlyProgressChanged, type CatalogueEvent } from "./reducer.js";
@@ -57,7 +57,10 @@ async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent):
 }
 
 async function presentFiles(origin: Origin, id: string): Promise<{ poster: boolean; thumbnails: boolean }> {
-  const [poster, thumbnails] = await Promise.all([origin.exists(`${streamPrefix(id)}poster.jpg`), origin.exists(`${streamPrefix(id)}thumbnails.vtt`)]);
+  const [poster, thumbnails] = await Promise.all([
+    origin.exists(`${streamPrefix(id)}poster.jpg`),
+    origin.exists(`${streamPrefix(id)}thumbnails.vtt`),
+  ]);
   return { poster, thumbnails };
 }
 

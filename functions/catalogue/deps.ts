@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
-import type { Config } from "../shared/config.js";
-import type { Logger } from "../shared/log.js";
-import type { Metrics } from "../shared/metrics.js";
+import type { Config } from "../../lib/runtime/config.js";
+import type { Logger } from "../../lib/runtime/log.js";
+import type { Metrics } from "../../lib/runtime/metrics.js";
 import type { Origin } from "./origin.js";
 import type { Subscribe } from "./sse.js";
 import type { CatalogueStore } from "./store.js";
@@ -25,9 +25,9 @@ export interface Deps {
  */
 export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
   const [{ parseConfig }, { createLogger }, { createCache }, { createStore }] = await Promise.all([
-    import("../shared/config.js"),
-    import("../shared/log.js"),
-    import("../shared/cache.js"),
+    import("../../lib/runtime/config.js"),
+    import("../../lib/runtime/log.js"),
+    import("../../lib/runtime/cache.js"),
     import("./store.js"),
   ]);
   const config = parseConfig(env);
@@ -35,7 +35,7 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
   // The MinIO client is the heaviest import; a cold start answered from Redis never needs it.
   const origin = lazyOrigin(
     once(async () => {
-      const [{ createStorage }, { minioOrigin }] = await Promise.all([import("../shared/storage.js"), import("./origin.js")]);
+      const [{ createStorage }, { minioOrigin }] = await Promise.all([import("../../lib/runtime/storage.js"), import("./origin.js")]);
       return minioOrigin(createStorage(config), config.streamBucket);
     }),
   );
@@ -46,7 +46,7 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
   return {
     config,
     log,
-    metrics: once(async () => (await import("../shared/metrics.js")).createMetrics("catalogue")),
+    metrics: once(async () => (await import("../../lib/runtime/metrics.js")).createMetrics("catalogue")),
     origin,
     redis,
     store: createStore(origin, redis, log),

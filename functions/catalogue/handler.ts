@@ -1,7 +1,7 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
-import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../shared/errors.js";
-import { isVideoId } from "../shared/ids.js";
-import { eventFields } from "../shared/log.js";
+import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../../lib/contracts/errors.js";
+import { isVideoId } from "../../lib/runtime/ids.js";
+import { eventFields } from "../../lib/runtime/log.js";
 import type { Deps } from "./deps.js";
 
 type Route = (req: Request, res: Response, deps: Deps, params: readonly string[]) => Promise<void>;
@@ -29,7 +29,11 @@ export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
     const row = matching.find((r) => r.method === method);
     if (!row) {
       if (matching.length) res.set("allow", [...new Set(matching.map((r) => r.method))].join(", "));
-      return sendError(res, matching.length ? 405 : 404, new EstrenaError(matching.length ? ErrorCode.BadRequest : ErrorCode.NotFound, `no ${req.method} ${req.path}`));
+      return sendError(
+        res,
+        matching.length ? 405 : 404,
+        new EstrenaError(matching.length ? ErrorCode.BadRequest : ErrorCode.NotFound, `no ${req.method} ${req.path}`),
+      );
     }
     try {
       deps ??= getDeps().catch((err) => {
@@ -55,7 +59,11 @@ function sendError(res: Response, status: number, err: EstrenaError): void {
 }
 
 async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<void> {
-  const [{ HTTP }, { decodeEvent }, { applyIntake }] = await Promise.all([import("cloudevents"), import("./intake.js"), import("./apply.js")]);
+  const [{ HTTP }, { decodeEvent }, { applyIntake }] = await Promise.all([
+    import("cloudevents"),
+    import("./intake.js"),
+    import("./apply.js"),
+  ]);
   let type = "unknown";
   // Bound to the event's ceId, type and videoId once decoded, so these lines join the upload's trace.
   let log = deps.log;
@@ -105,7 +113,7 @@ async function getVideo(_req: Request, res: Response, deps: Deps, [id]: readonly
 
 async function videoEvents(req: Request, res: Response, deps: Deps, [id]: readonly string[]): Promise<void> {
   const first = await findVideo(deps, id);
-  const [{ streamVideoEvents }, { videoChannel }] = await Promise.all([import("./sse.js"), import("./cache-keys.js")]);
+  const [{ streamVideoEvents }, { videoChannel }] = await Promise.all([import("./sse.js"), import("../../lib/contracts/cache-keys.js")]);
   await streamVideoEvents(req, res, { store: deps.store, subscribe: deps.subscribe, channel: videoChannel(first.id), first });
 }
 
@@ -124,6 +132,6 @@ async function receiveQoe(req: Request, res: Response, deps: Deps): Promise<void
 
 /** `GET /metrics`: the catalogue's Prometheus registry (events, cache lookups, QoE). */
 async function metrics(req: Request, res: Response, deps: Deps): Promise<void> {
-  const { serveMetrics } = await import("../shared/metrics.js");
+  const { serveMetrics } = await import("../../lib/runtime/metrics.js");
   await serveMetrics(await deps.metrics(), req, res);
 }

@@ -27,7 +27,9 @@ async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?:
 export async function health(origin: Origin, redis: Redis): Promise<{ httpStatus: number; body: Health }> {
   const [minio, redisCheck] = await Promise.all([check(() => origin.ping()), check(() => redis.ping())]);
   const checks = { minio, redis: redisCheck };
-  const degraded = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+  const degraded = Object.entries(checks)
+    .filter(([, c]) => !c.ok)
+    .map(([name]) => name);
   const status = !minio.ok ? "down" : degraded.length ? "degraded" : "ok";
   return { httpStatus: minio.ok ? 200 : 503, body: { status, degraded, checks } };
 }

@@ -2,4 +2,7 @@ import { http } from "@google-cloud/functions-framework";
 import { createDeps } from "./deps.js";
 import { createHandler } from "./handler.js";
 
-http("catalogue", createHandler(() => createDeps()));
+http(
+  "catalogue",
+  createHandler(() => createDeps()),
+);

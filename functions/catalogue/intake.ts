@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
-import { S3_CREATED_PREFIX, S3_REMOVED_PREFIX, type UploadData } from "../shared/events.js";
-import { isVideoId } from "../shared/ids.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { S3_CREATED_PREFIX, S3_REMOVED_PREFIX, type UploadData } from "../../lib/contracts/events.js";
+import { isVideoId } from "../../lib/runtime/ids.js";
 import type { CatalogueEvent } from "./reducer.js";
 
 /** An incoming CloudEvent, reduced to what the catalogue does with it. */
@@ -22,7 +22,12 @@ export interface IncomingEvent {
 const videoIdSchema = z.string().refine(isVideoId, "not a video id");
 const nonNegative = z.number().finite().min(0);
 // A measured bandwidth may arrive fractional; HLS BANDWIDTH is an integer, so round rather than refuse the event.
-const rendition = z.object({ height: z.number().int().positive(), width: z.number().int().positive(), bandwidth: z.number().positive().transform(Math.round), codecs: z.string() });
+const rendition = z.object({
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  bandwidth: z.number().positive().transform(Math.round),
+  codecs: z.string(),
+});
 const media = { duration: nonNegative, width: z.number().int().min(0), height: z.number().int().min(0) };
 
 const upload = z.object({
@@ -41,13 +46,26 @@ const ref = z.object({ videoId: videoIdSchema });
 
 /** One row per `dev.estrena.video.*` type this function applies: its payload schema and the reducer event it becomes. */
 const videoEvents = {
-  "dev.estrena.video.processing": ref.extend({ ...media, chunks: z.number().int().min(0) }).transform((d) => ({ kind: "processing" as const, duration: d.duration, width: d.width, height: d.height })),
-  "dev.estrena.video.progress": ref.extend({ progress: z.number().finite() }).transform((d) => ({ kind: "progress" as const, progress: d.progress })),
-  "dev.estrena.video.playable": ref.extend({ renditions: z.array(rendition) }).transform((d) => ({ kind: "playable" as const, renditions: d.renditions })),
+  "dev.estrena.video.processing": ref
+    .extend({ ...media, chunks: z.number().int().min(0) })
+    .transform((d) => ({ kind: "processing" as const, duration: d.duration, width: d.width, height: d.height })),
+  "dev.estrena.video.progress": ref
+    .extend({ progress: z.number().finite() })
+    .transform((d) => ({ kind: "progress" as const, progress: d.progress })),
+  "dev.estrena.video.playable": ref
+    .extend({ renditions: z.array(rendition) })
+    .transform((d) => ({ kind: "playable" as const, renditions: d.renditions })),
   "dev.estrena.video.ready": ref
     .extend({ ...media, renditions: z.array(rendition) })
     // `present` is filled in by the handler after looking at the stream prefix.
-    .transform((d) => ({ kind: "ready" as const, duration: d.duration, width: d.width, height: d.height, renditions: d.renditions, present: { poster: false, thumbnails: false } })),
+    .transform((d) => ({
+      kind: "ready" as const,
+      duration: d.duration,
+      width: d.width,
+      height: d.height,
+      renditions: d.renditions,
+      present: { poster: false, thumbnails: false },
+    })),
   "dev.estrena.video.failed": ref
     .extend({ error: z.object({ code: z.string(), message: z.string() }) })
     .transform((d) => ({ kind: "failed" as const, error: { code: d.error.code as ErrorCode, message: d.error.message } })),

@@ -1,5 +1,5 @@
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
-import type { Video } from "../shared/video.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import type { Video } from "../../lib/contracts/video.js";
 
 export interface ListQuery {
   readonly q: string;
@@ -29,13 +29,19 @@ export function newestFirst(a: Pick<Video, "createdAt" | "id">, b: Pick<Video, "
 
 /** Lower-case, accents removed, so "cancion" finds "Canción". */
 export function fold(s: string): string {
-  return s.normalize("NFD").replace(/\p{M}+/gu, "").toLowerCase();
+  return s
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
 }
 
 /** Every whitespace-separated term of `q` must appear in the title. */
 export function matches(title: string, q: string): boolean {
   const t = fold(title);
-  return fold(q).split(/\s+/).filter(Boolean).every((term) => t.includes(term));
+  return fold(q)
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((term) => t.includes(term));
 }
 
 export function encodeCursor(v: Pick<Video, "createdAt" | "id">): string {
@@ -82,7 +88,8 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   if (q.length > 200) throw new EstrenaError(ErrorCode.BadRequest, "q is longer than 200 characters");
   const rawLimit = one("limit");
   const limit = rawLimit === null ? DEFAULT_LIMIT : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new EstrenaError(ErrorCode.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    throw new EstrenaError(ErrorCode.BadRequest, `limit must be an integer from 1 to ${MAX_LIMIT}`);
   const cursor = one("cursor") || null;
   if (cursor !== null) decodeCursor(cursor);
   return { q, cursor, limit };

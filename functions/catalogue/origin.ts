@@ -1,6 +1,6 @@
 import type { Client } from "minio";
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
-import { isVideoId } from "../shared/ids.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { isVideoId } from "../../lib/runtime/ids.js";
 
 /** The stream bucket as the catalogue uses it: JSON records, existence checks, listing, removal. */
 export interface Origin {

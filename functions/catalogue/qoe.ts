@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 import { z } from "zod";
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
 
 /**
  * Player QoE beacons (`POST /api/qoe`, sent by web/src/player/qoe.ts with navigator.sendBeacon) folded into
@@ -40,7 +40,11 @@ export function parseQoeBeacon(body: unknown): QoeBeacon {
     }
   }
   const parsed = Beacon.safeParse(data);
-  if (!parsed.success) throw new EstrenaError(ErrorCode.BadRequest, `bad beacon: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"} ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new EstrenaError(
+      ErrorCode.BadRequest,
+      `bad beacon: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"} ${i.message}`).join("; ")}`,
+    );
   return parsed.data;
 }
 
@@ -59,13 +63,47 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
 /** Registers (once per registry) the QoE metrics and returns the function that folds a beacon into them. */
 export function qoeMetrics(registry: Registry): QoeMetrics {
   const registers = [registry];
-  const startup = once(registry, "estrena_qoe_startup_seconds", () => new Histogram({ name: "estrena_qoe_startup_seconds", help: "Player time to first frame, from navigation start", buckets: STARTUP_BUCKETS, registers }));
-  const sessions = once(registry, "estrena_qoe_sessions_total", () => new Counter({ name: "estrena_qoe_sessions_total", help: "Session beacons received (one per page hide with news)", registers }));
-  const rebuffers = once(registry, "estrena_qoe_rebuffers_total", () => new Counter({ name: "estrena_qoe_rebuffers_total", help: "Playback stalls after the start (seeks excluded)", registers }));
-  const rebufferSeconds = once(registry, "estrena_qoe_rebuffer_seconds_total", () => new Counter({ name: "estrena_qoe_rebuffer_seconds_total", help: "Time spent stalled after the start", registers }));
-  const switches = once(registry, "estrena_qoe_bitrate_switches_total", () => new Counter({ name: "estrena_qoe_bitrate_switches_total", help: "Rendition switches during playback", registers }));
-  const bitrate = once(registry, "estrena_qoe_session_bitrate_bits", () =>
-    new Histogram({ name: "estrena_qoe_session_bitrate_bits", help: "Bandwidth of the rendition playing when a session beacon was sent", buckets: [250e3, 500e3, 1e6, 2e6, 4e6, 8e6, 16e6], registers }),
+  const startup = once(
+    registry,
+    "estrena_qoe_startup_seconds",
+    () =>
+      new Histogram({
+        name: "estrena_qoe_startup_seconds",
+        help: "Player time to first frame, from navigation start",
+        buckets: STARTUP_BUCKETS,
+        registers,
+      }),
+  );
+  const sessions = once(
+    registry,
+    "estrena_qoe_sessions_total",
+    () => new Counter({ name: "estrena_qoe_sessions_total", help: "Session beacons received (one per page hide with news)", registers }),
+  );
+  const rebuffers = once(
+    registry,
+    "estrena_qoe_rebuffers_total",
+    () => new Counter({ name: "estrena_qoe_rebuffers_total", help: "Playback stalls after the start (seeks excluded)", registers }),
+  );
+  const rebufferSeconds = once(
+    registry,
+    "estrena_qoe_rebuffer_seconds_total",
+    () => new Counter({ name: "estrena_qoe_rebuffer_seconds_total", help: "Time spent stalled after the start", registers }),
+  );
+  const switches = once(
+    registry,
+    "estrena_qoe_bitrate_switches_total",
+    () => new Counter({ name: "estrena_qoe_bitrate_switches_total", help: "Rendition switches during playback", registers }),
+  );
+  const bitrate = once(
+    registry,
+    "estrena_qoe_session_bitrate_bits",
+    () =>
+      new Histogram({
+        name: "estrena_qoe_session_bitrate_bits",
+        help: "Bandwidth of the rendition playing when a session beacon was sent",
+        buckets: [250e3, 500e3, 1e6, 2e6, 4e6, 8e6, 16e6],
+        registers,
+      }),
   );
   return {
     record(b) {

@@ -1,6 +1,6 @@
-import type { ErrorCode } from "../shared/errors.js";
-import type { UploadData } from "../shared/events.js";
-import type { Rendition, Video, VideoStatus } from "../shared/video.js";
+import type { ErrorCode } from "../../lib/contracts/errors.js";
+import type { UploadData } from "../../lib/contracts/events.js";
+import type { Rendition, Video, VideoStatus } from "../../lib/contracts/video.js";
 
 /** What the catalogue learns from one event, decoded and validated at the edge (see intake.ts). */
 export type CatalogueEvent =

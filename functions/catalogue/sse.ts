@@ -1,5 +1,5 @@
 import type { Request, Response } from "@google-cloud/functions-framework";
-import type { Video } from "../shared/video.js";
+import type { Video } from "../../lib/contracts/video.js";
 import { isTerminal } from "./reducer.js";
 import type { CatalogueStore, VideoMessage } from "./store.js";
 

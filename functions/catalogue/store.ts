@@ -1,8 +1,16 @@
 import type { Redis } from "ioredis";
-import type { Logger } from "../shared/log.js";
-import { metaKey } from "../shared/ids.js";
-import type { Video } from "../shared/video.js";
-import { CATALOGUE_COMPLETE, CATALOGUE_HASH, isPlaylist, sourceIndexObject, sourceKey, streamIndexKey, videoChannel } from "./cache-keys.js";
+import type { Logger } from "../../lib/runtime/log.js";
+import { metaKey } from "../../lib/runtime/ids.js";
+import type { Video } from "../../lib/contracts/video.js";
+import {
+  CATALOGUE_COMPLETE,
+  CATALOGUE_HASH,
+  isPlaylist,
+  sourceIndexObject,
+  sourceKey,
+  streamIndexKey,
+  videoChannel,
+} from "../../lib/contracts/cache-keys.js";
 import type { Origin } from "./origin.js";
 
 /** What SSE listeners receive on a video's channel. */
@@ -57,7 +65,11 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
   async function healSuspects(): Promise<void> {
     const ids = [...suspect];
     // The ids are missing from the hash now, so it is no longer complete: the next list rebuilds from MinIO.
-    await redis.multi().hdel(CATALOGUE_HASH, ...ids).del(CATALOGUE_COMPLETE).exec();
+    await redis
+      .multi()
+      .hdel(CATALOGUE_HASH, ...ids)
+      .del(CATALOGUE_COMPLETE)
+      .exec();
     for (const id of ids) suspect.delete(id);
   }
 
@@ -101,7 +113,10 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
       const vals = await cached(
         "all",
         async () => {
-          const [[, complete], [, values]] = (await redis.multi().exists(CATALOGUE_COMPLETE).hvals(CATALOGUE_HASH).exec()) as [[unknown, number], [unknown, string[]]];
+          const [[, complete], [, values]] = (await redis.multi().exists(CATALOGUE_COMPLETE).hvals(CATALOGUE_HASH).exec()) as [
+            [unknown, number],
+            [unknown, string[]],
+          ];
           return complete ? values : null;
         },
         null,
@@ -118,7 +133,12 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
       const payload: VideoMessage = { type: message, video };
       await cached(
         "save",
-        () => redis.multi().hset(CATALOGUE_HASH, video.id, JSON.stringify(video)).publish(videoChannel(video.id), JSON.stringify(payload)).exec(),
+        () =>
+          redis
+            .multi()
+            .hset(CATALOGUE_HASH, video.id, JSON.stringify(video))
+            .publish(videoChannel(video.id), JSON.stringify(payload))
+            .exec(),
         null,
         video.id,
       );
@@ -126,7 +146,12 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
     async drop(video) {
       await origin.remove(metaKey(video.id));
       const payload: VideoMessage = { type: "deleted", video };
-      await cached("drop", () => redis.multi().hdel(CATALOGUE_HASH, video.id).publish(videoChannel(video.id), JSON.stringify(payload)).exec(), null, video.id);
+      await cached(
+        "drop",
+        () => redis.multi().hdel(CATALOGUE_HASH, video.id).publish(videoChannel(video.id), JSON.stringify(payload)).exec(),
+        null,
+        video.id,
+      );
     },
     async sourceVideos(bucket, key) {
       const hit = await cached("source", () => redis.smembers(sourceKey(bucket, key)), []);
@@ -139,7 +164,11 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
       if (!index?.videos.includes(id)) {
         await origin.putJson(sourceIndexObject(bucket, key), { bucket, key, videos: [...(index?.videos ?? []), id] } satisfies SourceIndex);
       }
-      await cached("source-add", () => redis.multi().sadd(sourceKey(bucket, key), id).expire(sourceKey(bucket, key), SOURCE_TTL_SECONDS).exec(), null);
+      await cached(
+        "source-add",
+        () => redis.multi().sadd(sourceKey(bucket, key), id).expire(sourceKey(bucket, key), SOURCE_TTL_SECONDS).exec(),
+        null,
+      );
     },
     async dropSource(bucket, key) {
       await origin.remove(sourceIndexObject(bucket, key));

@@ -1,9 +1,9 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import { HTTP, type CloudEvent } from "cloudevents";
-import { parseConfig } from "../shared/config.js";
-import { createLogger, type Logger } from "../shared/log.js";
-import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
-import { createStorage } from "../shared/storage.js";
+import { parseConfig } from "../../lib/runtime/config.js";
+import { createLogger, type Logger } from "../../lib/runtime/log.js";
+import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
+import { createStorage } from "../../lib/runtime/storage.js";
 import { deadLetterRecord } from "./record.js";
 
 export interface DeadLetterDeps {

@@ -1,5 +1,5 @@
 import type { CloudEvent } from "cloudevents";
-import { eventFields, type EventFields } from "../shared/log.js";
+import { eventFields, type EventFields } from "../../lib/runtime/log.js";
 
 /** Where dead letters go in the stream bucket; outside `videos/`, so the gateway never serves them. */
 export const DEAD_LETTER_PREFIX = "deadletter/";
@@ -34,7 +34,7 @@ export function deadLetterRecord(event: CloudEvent<unknown>, receivedAt: Date): 
     ...(typeof json.knativeerrordest === "string" ? { errorDest: json.knativeerrordest } : {}),
   };
   const errors = Object.fromEntries(ERROR_EXTENSIONS.filter((k) => json[k] !== undefined).map((k) => [k, json[k]]));
-  const body = JSON.stringify({ receivedAt: iso, ...(errorData !== undefined ? { errorBody: errorData } : {}), errors, event: json }, null, 2) + "\n";
+  const body = `${JSON.stringify({ receivedAt: iso, ...(errorData !== undefined ? { errorBody: errorData } : {}), errors, event: json }, null, 2)}\n`;
   const key = `${DEAD_LETTER_PREFIX}${iso.slice(0, 10)}/${iso.replace(/[:.]/g, "-")}-${safe(event.type)}-${safe(event.id)}.json`;
   return { key, body, summary };
 }

@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import type { CloudEvent } from "cloudevents";
-import { parseConfig } from "../shared/config.js";
-import { ErrorCode, EstrenaError, asEstrenaError, statusOf } from "../shared/errors.js";
-import { parseCeOverrides, sendEvent } from "../shared/events.js";
-import { createLogger, eventFields, type Logger } from "../shared/log.js";
-import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
+import { parseConfig } from "../../lib/runtime/config.js";
+import { ErrorCode, EstrenaError, asEstrenaError, statusOf } from "../../lib/contracts/errors.js";
+import { parseCeOverrides, sendEvent } from "../../lib/contracts/events.js";
+import { createLogger, eventFields, type Logger } from "../../lib/runtime/log.js";
+import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
 import { notificationToEvents, parseNotification, type IngestEvent } from "./s3-event.js";
 
 /** What the handler needs from the outside world; tests pass their own. */
@@ -68,7 +68,10 @@ export function createIngestHandler(getDeps: () => IngestDeps): HttpFunction {
     const { log } = deps;
     if (!deps.token) {
       log.error("WEBHOOK_AUTH_TOKEN is not set: ingest refuses every notification until it is");
-      return fail(res, new EstrenaError(ErrorCode.Unavailable, "ingest has no webhook token configured and refuses to run unauthenticated"));
+      return fail(
+        res,
+        new EstrenaError(ErrorCode.Unavailable, "ingest has no webhook token configured and refuses to run unauthenticated"),
+      );
     }
     if (!authorized(req.get("authorization"), deps.token)) {
       log.warn({ ip: req.ip }, "webhook with a missing or wrong bearer token");
@@ -99,9 +102,17 @@ export function createIngestHandler(getDeps: () => IngestDeps): HttpFunction {
       }
     }
     if (failed.length) {
-      return fail(res, new EstrenaError(ErrorCode.Unavailable, `${failed.length} of ${events.length} events not delivered: ${String(failed[0]!.reason)}`, true));
+      return fail(
+        res,
+        new EstrenaError(
+          ErrorCode.Unavailable,
+          `${failed.length} of ${events.length} events not delivered: ${String(failed[0]!.reason)}`,
+          true,
+        ),
+      );
     }
-    if (records > events.length) log.info({ records, events: events.length }, "records acknowledged without an event (metadata-only or unrelated)");
+    if (records > events.length)
+      log.info({ records, events: events.length }, "records acknowledged without an event (metadata-only or unrelated)");
     reply(res, 200, { accepted: events.length, ignored: records - events.length, ids: events.map((e) => e.id) });
   };
 }
@@ -117,7 +128,12 @@ export function ingestHandler(env: NodeJS.ProcessEnv = process.env): HttpFunctio
   const deps = once((): IngestDeps => {
     const config = parseConfig(env);
     const overrides = parseCeOverrides(config.ceOverrides);
-    return { token: config.webhookToken, send: (e) => sendEvent(config.sink, e, overrides), log: createLogger("ingest", config.logLevel), metrics: metrics() };
+    return {
+      token: config.webhookToken,
+      send: (e) => sendEvent(config.sink, e, overrides),
+      log: createLogger("ingest", config.logLevel),
+      metrics: metrics(),
+    };
   });
   return withMetrics(metrics, createIngestHandler(deps));
 }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { CloudEvent } from "cloudevents";
 import { z } from "zod";
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
-import { S3_TYPE_PREFIX, type RemovedData, type UploadData } from "../shared/events.js";
-import { normalizeEtag, videoId } from "../shared/ids.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { S3_TYPE_PREFIX, type RemovedData, type UploadData } from "../../lib/contracts/events.js";
+import { normalizeEtag, videoId } from "../../lib/runtime/ids.js";
 
 /*
  * MinIO webhook body → CloudEvents, following the CloudEvents AWS-S3 adapter
@@ -125,7 +125,9 @@ export function titleOf(meta: Readonly<Record<string, string>> | undefined): str
 
 /** Stable CloudEvent id: the same object version (or the same queued delete) always gets the same id. */
 export function eventId(kind: "created" | "removed", parts: readonly string[]): string {
-  const h = createHash("sha256").update([kind, ...parts].join("\0")).digest("hex");
+  const h = createHash("sha256")
+    .update([kind, ...parts].join("\0"))
+    .digest("hex");
   return `${kind}-${h.slice(0, 32)}`;
 }
 
@@ -157,7 +159,11 @@ export function recordToEvent(rec: S3Record): IngestEvent | null {
       eventName: rec.eventName,
       eventTime: rec.eventTime,
     };
-    return new CloudEvent<RemovedData>({ ...common, id: eventId("removed", [bucket, key, obj.versionId ?? "", obj.sequencer ?? rec.eventTime]), data });
+    return new CloudEvent<RemovedData>({
+      ...common,
+      id: eventId("removed", [bucket, key, obj.versionId ?? "", obj.sequencer ?? rec.eventTime]),
+      data,
+    });
   }
   const etag = normalizeEtag(obj.eTag ?? "");
   if (!etag) throw new EstrenaError(ErrorCode.BadRequest, `${rec.eventName} record for ${JSON.stringify(key.slice(0, 200))} has no eTag`);

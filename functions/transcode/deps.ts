@@ -1,11 +1,11 @@
 import type { CloudEvent } from "cloudevents";
-import { createCache } from "../shared/cache.js";
-import type { Config } from "../shared/config.js";
-import { parseCeOverrides, sendEvent } from "../shared/events.js";
-import { createLogger, type Logger } from "../shared/log.js";
-import type { Metrics } from "../shared/metrics.js";
-import { createStorage } from "../shared/storage.js";
-import { createFfmpegRunner, type FfmpegRunner } from "./ffmpeg.js";
+import { createCache } from "../../lib/runtime/cache.js";
+import type { Config } from "../../lib/runtime/config.js";
+import { parseCeOverrides, sendEvent } from "../../lib/contracts/events.js";
+import { createLogger, type Logger } from "../../lib/runtime/log.js";
+import type { Metrics } from "../../lib/runtime/metrics.js";
+import { createStorage } from "../../lib/runtime/storage.js";
+import { createFfmpegRunner, type FfmpegRunner } from "../../lib/media/ffmpeg.js";
 import { redisJobState, type JobState } from "./state.js";
 import { minioStore, type Store } from "./store.js";
 
@@ -20,12 +20,16 @@ export interface Deps {
   readonly emit: (event: CloudEvent<unknown>) => Promise<void>;
   /** Source downloads in progress in this process, by path, so parallel jobs of one video share one download. */
   readonly downloads: Map<string, Promise<void>>;
-  /** Prometheus metrics (functions/shared/metrics.ts); absent in tests that do not look at them. */
+  /** Prometheus metrics (lib/runtime/metrics.ts); absent in tests that do not look at them. */
   readonly metrics?: Metrics;
 }
 
 /** Builds deps from config: a MinIO client, a Redis connection, the ffmpeg runner, and K_SINK delivery. */
-export async function createDeps(config: Config, log = createLogger("transcode", config.logLevel), metrics?: Metrics): Promise<Deps & { close(): Promise<void> }> {
+export async function createDeps(
+  config: Config,
+  log = createLogger("transcode", config.logLevel),
+  metrics?: Metrics,
+): Promise<Deps & { close(): Promise<void> }> {
   const redis = createCache(config);
   await redis.connect();
   const overrides = parseCeOverrides(config.ceOverrides);

@@ -2,10 +2,10 @@ import type { HttpFunction, Request, Response } from "@google-cloud/functions-fr
 import { HTTP, type CloudEvent } from "cloudevents";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { parseConfig } from "../shared/config.js";
-import { asEstrenaError, ErrorCode, EstrenaError } from "../shared/errors.js";
-import { estrenaEvent } from "../shared/events.js";
-import { createMetrics, withMetrics, type Metrics } from "../shared/metrics.js";
+import { parseConfig } from "../../lib/runtime/config.js";
+import { asEstrenaError, ErrorCode, type EstrenaError } from "../../lib/contracts/errors.js";
+import { estrenaEvent } from "../../lib/contracts/events.js";
+import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
 import { createDeps, type Deps } from "./deps.js";
 import { decodeJob, failureAction, jobName, type Job, type JobKind } from "./jobs.js";
 import { audioStep } from "./steps/audio.js";
@@ -14,7 +14,10 @@ import { finalizeStep } from "./steps/finalize.js";
 import { planStep } from "./steps/plan.js";
 
 /** What a delivery ends in: 200 with a reply event, 202 with nothing to say, or 503 to ask for redelivery. */
-export type Outcome = { readonly status: 200; readonly event: CloudEvent<unknown> } | { readonly status: 202 } | { readonly status: 503; readonly error: EstrenaError };
+export type Outcome =
+  | { readonly status: 200; readonly event: CloudEvent<unknown> }
+  | { readonly status: 202 }
+  | { readonly status: 503; readonly error: EstrenaError };
 
 type Handler<K extends JobKind> = (deps: Deps, job: Extract<Job, { kind: K }>) => Promise<CloudEvent<unknown> | null>;
 /** One handler per job kind; the compiler rejects a kind without one. */
@@ -52,7 +55,10 @@ export async function handleEvent(deps: Deps, ev: CloudEvent<unknown>): Promise<
     await rm(join(deps.config.workDir, "src", vid), { force: true }).catch(() => undefined);
     if (err.retryable) log.error({ err, attempts }, "video failed after retries");
     else log.warn({ code: err.code, reason: err.message }, "video failed");
-    const error = err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable ? { code: ErrorCode.Internal, message: firstLine(err.message) } : err.toJSON();
+    const error =
+      err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable
+        ? { code: ErrorCode.Internal, message: firstLine(err.message) }
+        : err.toJSON();
     return { status: 200, event: estrenaEvent("dev.estrena.video.failed", { videoId: vid, error }, { id: `${vid}-failed` }) };
   }
 }
@@ -85,7 +91,10 @@ export function createHandler(getDeps: () => Promise<Deps>, metrics?: () => Metr
     else metrics?.().eventHandled(ev.type);
     if (outcome.status === 200) {
       const msg = HTTP.binary(outcome.event);
-      res.status(200).set(msg.headers as Record<string, string>).send(msg.body);
+      res
+        .status(200)
+        .set(msg.headers as Record<string, string>)
+        .send(msg.body);
     } else if (outcome.status === 202) {
       res.status(202).end();
     } else {
@@ -105,6 +114,7 @@ export function handlerFromEnv(): HttpFunction {
     });
     return deps;
   };
-  const getMetrics = (): Metrics => (metrics ??= createMetrics("transcode", { chunksWaiting: async (): Promise<number> => (await getDeps()).state.chunksWaiting() }));
+  const getMetrics = (): Metrics =>
+    (metrics ??= createMetrics("transcode", { chunksWaiting: async (): Promise<number> => (await getDeps()).state.chunksWaiting() }));
   return withMetrics(getMetrics, createHandler(getDeps, getMetrics));
 }

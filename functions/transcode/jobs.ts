@@ -1,9 +1,9 @@
 import type { CloudEvent } from "cloudevents";
 import { z } from "zod";
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
-import { estrenaEvent, S3_CREATED_PREFIX, type UploadData } from "../shared/events.js";
-import { isVideoId } from "../shared/ids.js";
-import { parsePlan, type Plan } from "./plan.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { estrenaEvent, S3_CREATED_PREFIX, type UploadData } from "../../lib/contracts/events.js";
+import { isVideoId } from "../../lib/runtime/ids.js";
+import { parsePlan, type Plan } from "../../lib/media/plan.js";
 
 /** The work transcode does, one kind per event type. Upload events start a plan; the rest are our own job events. */
 export type Job =
@@ -42,7 +42,9 @@ export function decodeJob(ev: CloudEvent<unknown>): Job | null {
         return null;
     }
   } catch (err) {
-    throw new EstrenaError(ErrorCode.BadRequest, `bad ${ev.type} event: ${err instanceof Error ? err.message : String(err)}`, false, { cause: err });
+    throw new EstrenaError(ErrorCode.BadRequest, `bad ${ev.type} event: ${err instanceof Error ? err.message : String(err)}`, false, {
+      cause: err,
+    });
   }
 }
 

@@ -1,13 +1,13 @@
-import { streamPrefix } from "../shared/ids.js";
-import type { Rendition } from "../shared/video.js";
-import { chunksWithAudio, contiguousDone } from "./chunks.js";
+import { streamPrefix } from "../../lib/runtime/ids.js";
+import type { Rendition } from "../../lib/contracts/video.js";
+import { chunksWithAudio, contiguousDone } from "../../lib/media/chunks.js";
 import type { Deps } from "./deps.js";
-import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names } from "./ffmpeg-args.js";
+import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names } from "../../lib/media/ffmpeg-args.js";
 import { chunkJobName } from "./jobs.js";
-import { FPS_CAP_LOW_BELOW, type Rung } from "./ladder.js";
-import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "./playlist.js";
-import type { Plan } from "./plan.js";
-import { thumbnailsVtt } from "./thumbnails.js";
+import { FPS_CAP_LOW_BELOW, type Rung } from "../../lib/media/ladder.js";
+import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
+import type { Plan } from "../../lib/media/plan.js";
+import { thumbnailsVtt } from "../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, readJson, underLock, type AudioManifest, type ChunkManifest, type SegmentRecord } from "./work.js";
 
 export interface Published {
@@ -33,54 +33,72 @@ export function expectedJobs(plan: Plan): string[] {
  */
 export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<Published> {
   const vid = plan.videoId;
-  const result = await underLock(deps, vid, "publish", async () => false, async () => {
-    const done = await doneJobs(deps, vid, expectedJobs(plan).length);
-    const doneChunks = new Set(plan.chunks.filter((c) => done.has(chunkJobName(c.index))).map((c) => c.index));
-    // The audio: the finished job's manifest, or while it runs the segments it has uploaded so far.
-    const audioDone = done.has("audio");
-    const audio = plan.probe.audio ? await readJson<AudioManifest>(deps, audioDone ? jobKeys.done(vid, "audio") : jobKeys.audioPartial(vid)) : null;
-    const audioSeconds = !plan.probe.audio || audioDone ? null : (audio?.segments ?? []).reduce((t, s) => t + s.duration, 0);
-    const k = chunksWithAudio(plan.chunks, contiguousDone(doneChunks), audioSeconds);
-    if (k === 0 || (plan.probe.audio && !audio) || (final && (k < plan.chunks.length || audioSeconds !== null))) return { chunks: 0, first: false, renditions: [] };
-    const before = await deps.state.published(vid).catch(() => 0);
-    if (!final && k <= before) return { chunks: before, first: false, renditions: [] };
+  const result = await underLock(
+    deps,
+    vid,
+    "publish",
+    async () => false,
+    async () => {
+      const done = await doneJobs(deps, vid, expectedJobs(plan).length);
+      const doneChunks = new Set(plan.chunks.filter((c) => done.has(chunkJobName(c.index))).map((c) => c.index));
+      // The audio: the finished job's manifest, or while it runs the segments it has uploaded so far.
+      const audioDone = done.has("audio");
+      const audio = plan.probe.audio
+        ? await readJson<AudioManifest>(deps, audioDone ? jobKeys.done(vid, "audio") : jobKeys.audioPartial(vid))
+        : null;
+      const audioSeconds = !plan.probe.audio || audioDone ? null : (audio?.segments ?? []).reduce((t, s) => t + s.duration, 0);
+      const k = chunksWithAudio(plan.chunks, contiguousDone(doneChunks), audioSeconds);
+      if (k === 0 || (plan.probe.audio && !audio) || (final && (k < plan.chunks.length || audioSeconds !== null)))
+        return { chunks: 0, first: false, renditions: [] };
+      const before = await deps.state.published(vid).catch(() => 0);
+      if (!final && k <= before) return { chunks: before, first: false, renditions: [] };
 
-    const manifests: ChunkManifest[] = [];
-    for (let i = 0; i < k; i++) {
-      const m = await readJson<ChunkManifest>(deps, jobKeys.done(vid, chunkJobName(i)));
-      if (!m) throw new Error(`chunk ${i} is marked done but its manifest is missing`);
-      manifests.push(m);
-    }
-    const prefix = streamPrefix(vid);
-    const type = final ? "VOD" : "EVENT";
-    const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[plan.rungs[0]!.name] ?? []).reduce((a, s) => a + s.duration, 0), 0);
+      const manifests: ChunkManifest[] = [];
+      for (let i = 0; i < k; i++) {
+        const m = await readJson<ChunkManifest>(deps, jobKeys.done(vid, chunkJobName(i)));
+        if (!m) throw new Error(`chunk ${i} is marked done but its manifest is missing`);
+        manifests.push(m);
+      }
+      const prefix = streamPrefix(vid);
+      const type = final ? "VOD" : "EVENT";
+      const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[plan.rungs[0]!.name] ?? []).reduce((a, s) => a + s.duration, 0), 0);
 
-    const variants: Variant[] = [];
-    const renditions: Rendition[] = [];
-    const audioSegments = audio ? (final ? audio.segments : segmentsUntil(audio.segments, videoSeconds)) : [];
-    const audioRate = audio ? measureBandwidth(audioSegments) : { peak: 0, average: 0 };
-    for (const r of plan.rungs) {
-      const segments = manifests.flatMap((m) => m.rungs[r.name] ?? []);
-      await deps.store.putText(prefix + names.mediaPlaylist(r.name), writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: plan.segmentSeconds, segments }));
-      const v = variant({ ...r, codecs: manifests[0]?.codecs?.[r.name] ?? r.codecs }, segments, final, audioRate, Boolean(audio));
-      variants.push(v);
-      renditions.push({ width: r.width, height: r.height, bandwidth: v.bandwidth, codecs: v.codecs });
-    }
-    if (audio) {
+      const variants: Variant[] = [];
+      const renditions: Rendition[] = [];
+      const audioSegments = audio ? (final ? audio.segments : segmentsUntil(audio.segments, videoSeconds)) : [];
+      const audioRate = audio ? measureBandwidth(audioSegments) : { peak: 0, average: 0 };
+      for (const r of plan.rungs) {
+        const segments = manifests.flatMap((m) => m.rungs[r.name] ?? []);
+        await deps.store.putText(
+          prefix + names.mediaPlaylist(r.name),
+          writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: plan.segmentSeconds, segments }),
+        );
+        const v = variant({ ...r, codecs: manifests[0]?.codecs?.[r.name] ?? r.codecs }, segments, final, audioRate, Boolean(audio));
+        variants.push(v);
+        renditions.push({ width: r.width, height: r.height, bandwidth: v.bandwidth, codecs: v.codecs });
+      }
+      if (audio) {
+        await deps.store.putText(
+          prefix + names.audioPlaylist,
+          writeMediaPlaylist({ type, map: names.audioInit, segmentSeconds: plan.segmentSeconds, segments: audioSegments }),
+        );
+      }
       await deps.store.putText(
-        prefix + names.audioPlaylist,
-        writeMediaPlaylist({ type, map: names.audioInit, segmentSeconds: plan.segmentSeconds, segments: audioSegments }),
+        prefix + names.thumbnails,
+        thumbnailsVtt(
+          plan.grid,
+          manifests.map((m) => ({ chunk: m.chunk, segments: m.tiles })),
+        ),
       );
-    }
-    await deps.store.putText(prefix + names.thumbnails, thumbnailsVtt(plan.grid, manifests.map((m) => ({ chunk: m.chunk, segments: m.tiles }))));
-    const first = before === 0 && !(await deps.store.exists(prefix + names.master));
-    if (first || final) {
-      const audioGroup = audio ? { uri: names.audioPlaylist, groupId: "audio", name: "Audio", channels: AUDIO_CHANNELS } : null;
-      await deps.store.putText(prefix + names.master, writeMasterPlaylist(startFirst(variants), audioGroup));
-    }
-    await deps.state.setPublished(vid, k).catch(() => undefined);
-    return { chunks: k, first, renditions };
-  });
+      const first = before === 0 && !(await deps.store.exists(prefix + names.master));
+      if (first || final) {
+        const audioGroup = audio ? { uri: names.audioPlaylist, groupId: "audio", name: "Audio", channels: AUDIO_CHANNELS } : null;
+        await deps.store.putText(prefix + names.master, writeMasterPlaylist(startFirst(variants), audioGroup));
+      }
+      await deps.state.setPublished(vid, k).catch(() => undefined);
+      return { chunks: k, first, renditions };
+    },
+  );
   return result === "done" ? { chunks: 0, first: false, renditions: [] } : result;
 }
 
@@ -88,7 +106,13 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
  * A variant's master-playlist entry. Before the end, BANDWIDTH is at least the rung's cap (later chunks may peak
  * higher than the ones measured so far); at the end it is the measured peak (RFC 8216 4.3.4.2).
  */
-function variant(r: Rung, segments: readonly SegmentRecord[], final: boolean, audio: { peak: number; average: number }, hasAudio: boolean): Variant {
+function variant(
+  r: Rung,
+  segments: readonly SegmentRecord[],
+  final: boolean,
+  audio: { peak: number; average: number },
+  hasAudio: boolean,
+): Variant {
   const m = measureBandwidth(segments);
   const audioPeak = hasAudio ? Math.max(audio.peak, final ? 0 : AUDIO_BITRATE) : 0;
   const audioAvg = hasAudio ? audio.average || AUDIO_BITRATE : 0;

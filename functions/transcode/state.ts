@@ -54,14 +54,17 @@ export function redisJobState(redis: Redis): JobState {
       const ok = await redis.set(k, token, "PX", ttl, "NX");
       if (ok !== "OK") return null;
       const lost = new AbortController();
-      const timer = setInterval(() => {
-        redis.eval(RENEW, 1, k, token, String(ttl)).then(
-          (r) => {
-            if (r !== 1) lost.abort(new Error(`lock ${k} lost`));
-          },
-          () => undefined, // Redis briefly down: keep going; the lock simply may expire.
-        );
-      }, Math.max(500, ttl / 3));
+      const timer = setInterval(
+        () => {
+          redis.eval(RENEW, 1, k, token, String(ttl)).then(
+            (r) => {
+              if (r !== 1) lost.abort(new Error(`lock ${k} lost`));
+            },
+            () => undefined, // Redis briefly down: keep going; the lock simply may expire.
+          );
+        },
+        Math.max(500, ttl / 3),
+      );
       timer.unref();
       return {
         lost: lost.signal,
@@ -106,7 +109,9 @@ export function redisJobState(redis: Redis): JobState {
       if (!planned.length) return 0;
       const m = redis.multi();
       for (const [videoId] of planned) m.smembers(key(videoId, "done"));
-      const done = ((await m.exec()) ?? []).map(([, members]) => ((members as string[] | null) ?? []).filter((j) => CHUNK_JOB.test(j)).length);
+      const done = ((await m.exec()) ?? []).map(
+        ([, members]) => ((members as string[] | null) ?? []).filter((j) => CHUNK_JOB.test(j)).length,
+      );
       return planned.reduce((sum, [, chunks], i) => sum + Math.max(0, Number(chunks) - (done[i] ?? 0)), 0);
     },
   };

@@ -1,9 +1,9 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorCode, EstrenaError } from "../shared/errors.js";
+import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
 import type { Deps } from "./deps.js";
-import type { Segment } from "./playlist.js";
-import type { Plan } from "./plan.js";
+import type { Segment } from "../../lib/media/playlist.js";
+import type { Plan } from "../../lib/media/plan.js";
 
 /**
  * Durable job records, in the stream bucket outside `videos/` (so the gateway never serves them). A finished job
@@ -53,7 +53,13 @@ export const LOCK_WAIT_MS = 8 * 60_000;
  * first: if that finishes, this one returns "done"; if its worker died, the lock expires (it is renewed only while
  * the worker lives) and this delivery takes the job over.
  */
-export async function underLock<T>(deps: Deps, videoId: string, job: string, isDone: () => Promise<boolean>, work: (lost: AbortSignal) => Promise<T>): Promise<T | "done"> {
+export async function underLock<T>(
+  deps: Deps,
+  videoId: string,
+  job: string,
+  isDone: () => Promise<boolean>,
+  work: (lost: AbortSignal) => Promise<T>,
+): Promise<T | "done"> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     if (await isDone()) return "done";

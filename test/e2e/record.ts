@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../scripts/stack-config.js";
+import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
 
 /** Screenshots and measurements go into docs/ only when asked, so a test run leaves the tree clean. */
 export const RECORD = process.env.ESTRENA_RECORD === "1";
@@ -17,7 +17,8 @@ export function writeWebPerformance(markdown: string): void {
   const text = existsSync(PERF) ? readFileSync(PERF, "utf8") : "# Performance\n";
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
-  const next = start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n${section}\n`;
+  const next =
+    start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(PERF, next);
 }
 

@@ -4,11 +4,11 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Video } from "../../functions/shared/video.js";
-import { REPO_ROOT } from "../../scripts/stack-config.js";
+import type { Video } from "../../lib/contracts/video.js";
+import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
 import { IMG_DIR, median, RECORD, writeWebPerformance } from "./record.js";
-import { ensureWebBuilt, launchBrowser, makeClip, playerState, unnamedControls, upload, waitUntil } from "./support.js";
+import { ensureWebBuilt, launchBrowser, makeClip, playerState, unnamedControls, upload, waitUntil } from "../support/browser.js";
 
 // Sources up to 24 s are one transcode job; longer ones are chunked (4 s first, so playback starts early).
 const STACK_ENV = { CHUNK_SECONDS: "24", FIRST_CHUNK_SECONDS: "4" };
@@ -17,7 +17,12 @@ const LONG_SECONDS = 90;
 let stack: TestStack;
 let browser: Browser;
 let dir: string;
-const measured: { ttffMs: number[]; cls: number[]; firstPlayMs: number | null; progressive: Record<string, number | null> } = { ttffMs: [], cls: [], firstPlayMs: null, progressive: {} };
+const measured: { ttffMs: number[]; cls: number[]; firstPlayMs: number | null; progressive: Record<string, number | null> } = {
+  ttffMs: [],
+  cls: [],
+  firstPlayMs: null,
+  progressive: {},
+};
 
 beforeAll(async () => {
   ensureWebBuilt();
@@ -133,10 +138,18 @@ describe("watching in Chromium", () => {
     const lowest = heights[0]!;
     await page.click("#quality-button");
     const items = page.locator("#quality-list [role=menuitemradio]");
-    expect(await items.allTextContents()).toEqual(["Auto", ...[...heights].reverse().map((h) => expect.stringMatching(new RegExp(`^${h}p`)))]);
+    expect(await items.allTextContents()).toEqual([
+      "Auto",
+      ...[...heights].reverse().map((h) => expect.stringMatching(new RegExp(`^${h}p`))),
+    ]);
     await items.last().click();
     await waitUntil(page, `the picture to switch to ${lowest}p`, (h) => document.querySelector("video")!.videoHeight === h, lowest);
-    await waitUntil(page, `the quality button to show ${lowest}p`, (h) => document.getElementById("quality-button")!.textContent === `${h}p`, lowest);
+    await waitUntil(
+      page,
+      `the quality button to show ${lowest}p`,
+      (h) => document.getElementById("quality-button")!.textContent === `${h}p`,
+      lowest,
+    );
     expect(await page.getAttribute(`#quality-list [aria-checked="true"]`, "data-value")).not.toBe("auto");
 
     // Scrub: hovering the seek bar shows a thumbnail from the sprite.
@@ -173,10 +186,22 @@ describe("watching in Chromium", () => {
     if (!(await playerState(page)).paused) await page.keyboard.press(" ");
     await page.waitForFunction(() => document.querySelector("video")!.paused);
     await page.evaluate(() => (document.querySelector("video")!.currentTime = 2));
-    const seeks: [string, number][] = [["l", 12], ["j", 2], ["ArrowRight", 7], ["ArrowLeft", 2], ["j", 0]];
+    const seeks: [string, number][] = [
+      ["l", 12],
+      ["j", 2],
+      ["ArrowRight", 7],
+      ["ArrowLeft", 2],
+      ["j", 0],
+    ];
     for (const [key, expected] of seeks) {
       await page.keyboard.press(key);
-      await waitUntil(page, `"${key}" to seek to ${expected} s`, (t) => Math.abs(document.querySelector("video")!.currentTime - t) < 0.01, expected, 5_000);
+      await waitUntil(
+        page,
+        `"${key}" to seek to ${expected} s`,
+        (t) => Math.abs(document.querySelector("video")!.currentTime - t) < 0.01,
+        expected,
+        5_000,
+      );
     }
     const muted0 = await page.evaluate(() => document.querySelector("video")!.muted);
     await page.keyboard.press("m");
@@ -235,75 +260,86 @@ describe("watching in Chromium", () => {
   it.each([
     ["with a soundtrack", true],
     ["without audio", false],
-  ])("plays a video %s while it is still being transcoded, and the playable range grows", async (name, audio) => {
-    const clip = join(dir, `long-${audio}.mp4`);
-    makeClip(clip, LONG_SECONDS, { audio });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await page.addInitScript(() => {
-      // Notes the catalogue status at the moment the first frame shows (test instrumentation).
-      document.addEventListener("DOMContentLoaded", () => {
-        const root = document.getElementById("player")!;
-        new MutationObserver(() => {
-          if (root.dataset.firstFrameMs && !root.dataset.statusAtFirstFrame) {
-            root.dataset.statusAtFirstFrame = root.dataset.status ?? "";
-            const v = document.querySelector("video")!;
-            root.dataset.seekableAtFirstFrame = String(v.seekable.length ? v.seekable.end(v.seekable.length - 1) : 0);
-          }
-        }).observe(root, { attributes: true });
+  ])(
+    "plays a video %s while it is still being transcoded, and the playable range grows",
+    async (name, audio) => {
+      const clip = join(dir, `long-${audio}.mp4`);
+      makeClip(clip, LONG_SECONDS, { audio });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      await page.addInitScript(() => {
+        // Notes the catalogue status at the moment the first frame shows (test instrumentation).
+        document.addEventListener("DOMContentLoaded", () => {
+          const root = document.getElementById("player")!;
+          new MutationObserver(() => {
+            if (root.dataset.firstFrameMs && !root.dataset.statusAtFirstFrame) {
+              root.dataset.statusAtFirstFrame = root.dataset.status ?? "";
+              const v = document.querySelector("video")!;
+              root.dataset.seekableAtFirstFrame = String(v.seekable.length ? v.seekable.end(v.seekable.length - 1) : 0);
+            }
+          }).observe(root, { attributes: true });
+        });
       });
-    });
-    const id = await upload(stack, clip, `e2e/long-${audio}.mp4`, `Long bars ${name}`);
+      const id = await upload(stack, clip, `e2e/long-${audio}.mp4`, `Long bars ${name}`);
 
-    // The catalogue shows it processing (for the README: next to the videos already there).
-    await page.goto(stack.urls.web);
-    await page.locator(`.card[data-id="${id}"][data-status="processing"]`).waitFor({ timeout: 60_000 });
-    if (RECORD && !audio) {
-      // A bar that has visibly started reads better in the README.
-      await page
-        .waitForFunction((vid) => Number(document.querySelector(`.card[data-id="${vid}"] [role=progressbar]`)?.getAttribute("aria-valuenow")) >= 10, id, { timeout: 30_000 })
-        .catch(() => undefined);
-      await page.evaluate(() => Promise.all([...document.querySelectorAll("img")].map((i) => i.decode().catch(() => undefined))));
-      await page.screenshot({ path: join(IMG_DIR, "catalogue.png") });
-    }
+      // The catalogue shows it processing (for the README: next to the videos already there).
+      await page.goto(stack.urls.web);
+      await page.locator(`.card[data-id="${id}"][data-status="processing"]`).waitFor({ timeout: 60_000 });
+      if (RECORD && !audio) {
+        // A bar that has visibly started reads better in the README.
+        await page
+          .waitForFunction(
+            (vid) => Number(document.querySelector(`.card[data-id="${vid}"] [role=progressbar]`)?.getAttribute("aria-valuenow")) >= 10,
+            id,
+            { timeout: 30_000 },
+          )
+          .catch(() => undefined);
+        await page.evaluate(() => Promise.all([...document.querySelectorAll("img")].map((i) => i.decode().catch(() => undefined))));
+        await page.screenshot({ path: join(IMG_DIR, "catalogue.png") });
+      }
 
-    // A viewer opens it from the catalogue as soon as its card says it is playable (it has a master playlist).
-    const playable = page.locator(`.card[data-id="${id}"] a.card-link`);
-    const became = await page.waitForFunction(
-      (vid) => {
-        const c = document.querySelector<HTMLElement>(`.card[data-id="${vid}"]`);
-        if (c?.dataset.status === "processing" && c.querySelector("a.card-link")) return "playable while processing";
-        return c?.dataset.status === "ready" || c?.dataset.status === "failed" ? `${c.dataset.status} first` : null;
-      },
-      id,
-      { timeout: 180_000, polling: 100 },
-    );
-    // "ready first" means the master playlist was written only when everything was done.
-    expect(await became.jsonValue(), "the video should be playable while it is still processing").toBe("playable while processing");
-    await playable.click();
-    await page.waitForFunction(() => document.getElementById("player")?.dataset.statusAtFirstFrame, null, { timeout: 60_000 });
-    const at = await page.evaluate(() => ({ ...document.getElementById("player")!.dataset }));
-    measured.progressive[name] = null;
-    expect(at.statusAtFirstFrame).toBe("processing");
-    expect(Number(at.seekableAtFirstFrame)).toBeLessThan(LONG_SECONDS - 1);
-    expect(await page.isVisible("#badge")).toBe(true);
+      // A viewer opens it from the catalogue as soon as its card says it is playable (it has a master playlist).
+      const playable = page.locator(`.card[data-id="${id}"] a.card-link`);
+      const became = await page.waitForFunction(
+        (vid) => {
+          const c = document.querySelector<HTMLElement>(`.card[data-id="${vid}"]`);
+          if (c?.dataset.status === "processing" && c.querySelector("a.card-link")) return "playable while processing";
+          return c?.dataset.status === "ready" || c?.dataset.status === "failed" ? `${c.dataset.status} first` : null;
+        },
+        id,
+        { timeout: 180_000, polling: 100 },
+      );
+      // "ready first" means the master playlist was written only when everything was done.
+      expect(await became.jsonValue(), "the video should be playable while it is still processing").toBe("playable while processing");
+      await playable.click();
+      await page.waitForFunction(() => document.getElementById("player")?.dataset.statusAtFirstFrame, null, { timeout: 60_000 });
+      const at = await page.evaluate(() => ({ ...document.getElementById("player")!.dataset }));
+      measured.progressive[name] = null;
+      expect(at.statusAtFirstFrame).toBe("processing");
+      expect(Number(at.seekableAtFirstFrame)).toBeLessThan(LONG_SECONDS - 1);
+      expect(await page.isVisible("#badge")).toBe(true);
 
-
-    // It keeps playing across chunk joins while the rest is published (waiting at the edge of what is ready is
-    // expected when the transcoder is slower than real time), and ends up whole.
-    const t0 = (await playerState(page)).t;
-    await waitUntil(page, "3 s of progressive playback", (t) => document.querySelector("video")!.currentTime >= t + 3, t0, 180_000);
-    await waitUntil(page, "the status to turn ready", () => document.getElementById("player")!.dataset.status === "ready", null, 240_000);
-    await page.waitForFunction((end) => {
-      const s = document.querySelector("video")!.seekable;
-      return s.length > 0 && s.end(s.length - 1) >= end;
-    }, LONG_SECONDS - 1, { timeout: 60_000 });
-    expect(await page.isVisible("#badge")).toBe(false);
-    const end = await playerState(page);
-    expect(end.fatal).toBe(0);
-    expect(end.seekableEnd).toBeGreaterThan(Number(at.seekableAtFirstFrame));
-    measured.progressive[name] = Number(at.firstFrameMs);
-    await page.close();
-  }, 400_000);
+      // It keeps playing across chunk joins while the rest is published (waiting at the edge of what is ready is
+      // expected when the transcoder is slower than real time), and ends up whole.
+      const t0 = (await playerState(page)).t;
+      await waitUntil(page, "3 s of progressive playback", (t) => document.querySelector("video")!.currentTime >= t + 3, t0, 180_000);
+      await waitUntil(page, "the status to turn ready", () => document.getElementById("player")!.dataset.status === "ready", null, 240_000);
+      await page.waitForFunction(
+        (end) => {
+          const s = document.querySelector("video")!.seekable;
+          return s.length > 0 && s.end(s.length - 1) >= end;
+        },
+        LONG_SECONDS - 1,
+        { timeout: 60_000 },
+      );
+      expect(await page.isVisible("#badge")).toBe(false);
+      const end = await playerState(page);
+      expect(end.fatal).toBe(0);
+      expect(end.seekableEnd).toBeGreaterThan(Number(at.seekableAtFirstFrame));
+      measured.progressive[name] = Number(at.firstFrameMs);
+      await page.close();
+    },
+    400_000,
+  );
   it("retries a short network outage quietly, and explains a long one with a retry button that works", async () => {
     const clip = join(dir, "short.mp4");
     makeClip(clip, 8);
@@ -331,7 +367,13 @@ describe("watching in Chromium", () => {
     await page.unroute("**/stream/**/*.m4s", offline);
     // A page opened without a gesture may not autoplay (Chromium's policy varies run to run); press play as a viewer would.
     if (await page.evaluate(() => document.querySelector("video")!.paused)) await page.click("#big-play");
-    await waitUntil(page, "playback after a short outage", () => Number(document.getElementById("player")!.dataset.firstFrameMs) > 0, null, 60_000);
+    await waitUntil(
+      page,
+      "playback after a short outage",
+      () => Number(document.getElementById("player")!.dataset.firstFrameMs) > 0,
+      null,
+      60_000,
+    );
     expect(await page.evaluate(() => document.documentElement.dataset.errorShown ?? "never")).toBe("never");
 
     // Segments keep failing: after the quiet retries the viewer is told in plain words, with a working retry.
@@ -356,7 +398,8 @@ function recordPerformance(): void {
     `| player page opened directly, warm (median of ${measured.ttffMs.length}: ${measured.ttffMs.join(", ")}) | ${median(measured.ttffMs)} |`,
     ...["with a soundtrack", "without audio"].map((name) => {
       const ms = measured.progressive[name];
-      const note = ms === undefined ? "— (never played)" : ms === null ? "— (did not play before it was ready: the test fails)" : String(ms);
+      const note =
+        ms === undefined ? "— (never played)" : ms === null ? "— (did not play before it was ready: the test fails)" : String(ms);
       return `| a video ${name} still transcoding, opened from its card as soon as it is playable | ${note} |`;
     }),
   ];

@@ -2,7 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import HLS from "hls-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspect, sourceDuration } from "../integration/transcode-harness.js";
+import { inspect, sourceDuration } from "../support/transcode-harness.js";
 import type { TestStack } from "../support/stack.js";
 import { faultsEnabled, getVideo, s3, SCENARIO_MS, sleep, startFaultStack, tempDir, tinyClip, upload, waitFor } from "./support.js";
 
@@ -17,7 +17,10 @@ const dir = tempDir("crash");
 
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -61,7 +64,9 @@ function watchPlaylists(stack: TestStack, id: string) {
       if (master !== null) {
         stats.playlistsServed++;
         const m = parse(masterUrl, master) as HLS.types.MasterPlaylist | null;
-        const media = m ? [...m.variants.map((v) => v.uri), ...m.variants.flatMap((v) => v.audio.map((a) => a.uri ?? ""))].filter(Boolean) : [];
+        const media = m
+          ? [...m.variants.map((v) => v.uri), ...m.variants.flatMap((v) => v.audio.map((a) => a.uri ?? ""))].filter(Boolean)
+          : [];
         for (const uri of new Set(media)) {
           const url = new URL(uri, masterUrl).href;
           const body = await text(url);
@@ -92,7 +97,14 @@ function watchPlaylists(stack: TestStack, id: string) {
 
 describe.runIf(faultsEnabled())("crash: transcode killed three times during one video", { timeout: SCENARIO_MS }, () => {
   beforeAll(async () => {
-    stack = await startFaultStack({ SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "4", X264_PRESET: "superfast", JOB_LOCK_SECONDS: "3", CHUNK_PARALLELISM: "1" });
+    stack = await startFaultStack({
+      SEGMENT_SECONDS: "2",
+      CHUNK_SECONDS: "4",
+      FIRST_CHUNK_SECONDS: "4",
+      X264_PRESET: "superfast",
+      JOB_LOCK_SECONDS: "3",
+      CHUNK_PARALLELISM: "1",
+    });
   }, SCENARIO_MS);
   afterAll(async () => {
     await stack?.cleanup();
@@ -105,18 +117,27 @@ describe.runIf(faultsEnabled())("crash: transcode killed three times during one 
     const kills: string[] = [];
     try {
       // One kill early, one mid-way, one late: each at a random progress inside its band, while ffmpeg is encoding.
-      const bands: [number, number][] = [[0, 0.15], [0.3, 0.5], [0.6, 0.8]];
+      const bands: [number, number][] = [
+        [0, 0.15],
+        [0.3, 0.5],
+        [0.6, 0.8],
+      ];
       for (let k = 1; k <= KILLS; k++) {
         const [lo, hi] = bands[k - 1]!;
         const target = lo + Math.random() * (hi - lo);
-        const ffmpegs = await waitFor(`transcode encoding at progress ≥ ${target.toFixed(2)} before kill ${k}`, async () => {
-          const { video } = await getVideo(stack, id);
-          if (video?.status === "ready") return "finished" as const;
-          if ((video?.progress ?? 0) < target) return undefined;
-          const pid = stack.pids().transcode;
-          const c = pid ? childrenOf(pid) : [];
-          return c.length ? c : undefined;
-        }, 180_000, 20);
+        const ffmpegs = await waitFor(
+          `transcode encoding at progress ≥ ${target.toFixed(2)} before kill ${k}`,
+          async () => {
+            const { video } = await getVideo(stack, id);
+            if (video?.status === "ready") return "finished" as const;
+            if ((video?.progress ?? 0) < target) return undefined;
+            const pid = stack.pids().transcode;
+            const c = pid ? childrenOf(pid) : [];
+            return c.length ? c : undefined;
+          },
+          180_000,
+          20,
+        );
         expect(ffmpegs, `the video finished before kill ${k}; make the source longer`).not.toBe("finished");
         const delay = Math.floor(Math.random() * 1000);
         await sleep(delay);
@@ -133,17 +154,24 @@ describe.runIf(faultsEnabled())("crash: transcode killed three times during one 
         }
         kills.push(`kill ${k} ${delay} ms into an encode at progress ${video?.progress.toFixed(2)}`);
       }
-      const ready = await waitFor("ready after the kills", async () => {
-        const { video } = await getVideo(stack, id);
-        if (video?.status === "failed") throw new Error(`failed: ${JSON.stringify(video.error)}`);
-        return video?.status === "ready" ? video : undefined;
-      }, 600_000, 500);
+      const ready = await waitFor(
+        "ready after the kills",
+        async () => {
+          const { video } = await getVideo(stack, id);
+          if (video?.status === "failed") throw new Error(`failed: ${JSON.stringify(video.error)}`);
+          return video?.status === "ready" ? video : undefined;
+        },
+        600_000,
+        500,
+      );
       expect(ready.error).toBeNull();
     } finally {
       await sleep(1000);
       await watcher.stop();
     }
-    console.log(`crash: ${kills.join("; ")}; gateway polled ${watcher.stats.polls} times, ${watcher.stats.playlistsServed} playlists served, ${watcher.stats.objectsChecked} named objects checked`);
+    console.log(
+      `crash: ${kills.join("; ")}; gateway polled ${watcher.stats.polls} times, ${watcher.stats.playlistsServed} playlists served, ${watcher.stats.objectsChecked} named objects checked`,
+    );
     expect(watcher.violations).toEqual([]);
     expect(watcher.stats.playlistsServed).toBeGreaterThan(0);
 
@@ -157,7 +185,17 @@ describe.runIf(faultsEnabled())("crash: transcode killed three times during one 
     }
     expect(Math.abs(out.audio!.duration - duration)).toBeLessThanOrEqual(0.1);
     // Valid: the whole video decodes through the gateway without a single error.
-    const { stderr } = await promisify(execFile)("ffmpeg", ["-v", "error", "-i", new URL(`/stream/${id}/master.m3u8`, stack.urls.gateway).href, "-map", "0", "-f", "null", "-"]);
+    const { stderr } = await promisify(execFile)("ffmpeg", [
+      "-v",
+      "error",
+      "-i",
+      new URL(`/stream/${id}/master.m3u8`, stack.urls.gateway).href,
+      "-map",
+      "0",
+      "-f",
+      "null",
+      "-",
+    ]);
     expect(stderr).toBe("");
   });
 });

@@ -3,10 +3,23 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../scripts/stack-config.js";
-import { postToIngest } from "../integration/ingest/helpers.js";
+import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
+import { postToIngest } from "../support/ingest.js";
 import type { TestStack } from "../support/stack.js";
-import { faultsEnabled, gatewayGet, listKeys, readObject, s3, SCENARIO_MS, sleep, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
+import {
+  faultsEnabled,
+  gatewayGet,
+  listKeys,
+  readObject,
+  s3,
+  SCENARIO_MS,
+  sleep,
+  startFaultStack,
+  tempDir,
+  tinyClip,
+  upload,
+  waitFinal,
+} from "./support.js";
 
 /**
  * Credentials never leave where they belong: not in the repository, not in any log of a stack that was made to fail
@@ -51,7 +64,11 @@ describe.runIf(faultsEnabled())("credentials", { timeout: SCENARIO_MS }, () => {
 
   it("the repository holds no credential: no generated one, no assigned secret, no key", () => {
     const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
-    const local = [...secretsOf(join(REPO_ROOT, ".estrena", "credentials.env")), stack.credentials.password, stack.credentials.webhookToken];
+    const local = [
+      ...secretsOf(join(REPO_ROOT, ".estrena", "credentials.env")),
+      stack.credentials.password,
+      stack.credentials.webhookToken,
+    ];
     const findings: string[] = [];
     for (const f of tracked) {
       const path = join(REPO_ROOT, f);
@@ -77,9 +94,18 @@ describe.runIf(faultsEnabled())("credentials", { timeout: SCENARIO_MS }, () => {
     await collect("catalogue 404", gatewayGet(stack, "/api/videos/v0000000000000000000"));
     await collect("catalogue bad cursor", gatewayGet(stack, "/api/videos?cursor=%%%"));
     await collect("stream 404", gatewayGet(stack, "/stream/v0000000000000000000/master.m3u8"));
-    await collect("router non-event", fetch(stack.urls.router, { method: "POST", body: "x" }).then(async (r) => ({ text: await r.text() })));
-    await collect("transcode non-event", fetch(stack.urls.transcode, { method: "POST", body: "x" }).then(async (r) => ({ text: await r.text() })));
-    await collect("catalogue non-event", fetch(stack.urls.catalogue, { method: "POST", body: "x" }).then(async (r) => ({ text: await r.text() })));
+    await collect(
+      "router non-event",
+      fetch(stack.urls.router, { method: "POST", body: "x" }).then(async (r) => ({ text: await r.text() })),
+    );
+    await collect(
+      "transcode non-event",
+      fetch(stack.urls.transcode, { method: "POST", body: "x" }).then(async (r) => ({ text: await r.text() })),
+    );
+    await collect(
+      "catalogue non-event",
+      fetch(stack.urls.catalogue, { method: "POST", body: "x" }).then(async (r) => ({ text: await r.text() })),
+    );
     // MinIO away: origin errors in the gateway, catalogue and functions.
     await stack.stopService("minio");
     await collect("healthz, MinIO down", gatewayGet(stack, "/healthz"));
@@ -97,7 +123,10 @@ describe.runIf(faultsEnabled())("credentials", { timeout: SCENARIO_MS }, () => {
     const needles = [stack.credentials.password, stack.credentials.webhookToken];
     const hits: string[] = [];
     for (const b of bodies) if (needles.some((n) => b.body.includes(n))) hits.push(`error body of ${b.what}`);
-    const logs = filesUnder(join(stack.stateDir, "logs")).concat(filesUnder(join(stack.stateDir, "gateway", "logs")), filesUnder(join(stack.stateDir, "dead-letter")));
+    const logs = filesUnder(join(stack.stateDir, "logs")).concat(
+      filesUnder(join(stack.stateDir, "gateway", "logs")),
+      filesUnder(join(stack.stateDir, "dead-letter")),
+    );
     expect(logs.length).toBeGreaterThan(5);
     for (const f of logs) {
       const text = readFileSync(f, "latin1");
@@ -112,7 +141,9 @@ describe.runIf(faultsEnabled())("credentials", { timeout: SCENARIO_MS }, () => {
       const text = (await readObject(minio, "stream", key)).toString("latin1");
       if (needles.some((n) => text.includes(n))) hits.push(`stream/${key}`);
     }
-    console.log(`credentials: scanned ${bodies.length} error bodies, ${logs.length} log files, ${Object.keys(stack.pids()).length} command lines`);
+    console.log(
+      `credentials: scanned ${bodies.length} error bodies, ${logs.length} log files, ${Object.keys(stack.pids()).length} command lines`,
+    );
     expect(hits).toEqual([]);
   });
 });

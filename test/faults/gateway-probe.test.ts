@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureWebBuilt, launchBrowser } from "../e2e/support.js";
+import { ensureWebBuilt, launchBrowser } from "../support/browser.js";
 import type { TestStack } from "../support/stack.js";
 import { faultsEnabled, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
@@ -61,7 +61,13 @@ function leaks(a: Answer, path: string): string[] {
 }
 
 type Probe = readonly [what: string, path: () => string, method: string, headers: Record<string, string>, status: number];
-const P = (what: string, path: () => string, status: number, method = "GET", headers: Record<string, string> = {}): Probe => [what, path, method, headers, status];
+const P = (what: string, path: () => string, status: number, method = "GET", headers: Record<string, string> = {}): Probe => [
+  what,
+  path,
+  method,
+  headers,
+  status,
+];
 const seg = () => `/stream/${id}`;
 
 const PROBES: readonly Probe[] = [
@@ -133,16 +139,19 @@ describe.runIf(faultsEnabled())("gateway probe", { timeout: SCENARIO_MS }, () =>
     await stack?.cleanup();
   });
 
-  it.each(PROBES.map((p) => [p[0], p[2], p[4], p] as const))("%s (%s) → %i, security headers, nothing leaked", async (_what, method, status, p) => {
-    const path = p[1]();
-    const a = await raw(path, p[2], p[3]);
-    expect(a.status).toBe(status);
-    expect(missingSecurityHeaders(a)).toEqual([]);
-    expect(leaks(a, path)).toEqual([]);
-    const location = String(a.headers.location ?? "");
-    expect(location === "" || location.startsWith("/") && !location.startsWith("//")).toBe(true);
-    if (method === "GET" && status === 200) expect(a.body).not.toContain("evil.example");
-  });
+  it.each(PROBES.map((p) => [p[0], p[2], p[4], p] as const))(
+    "%s (%s) → %i, security headers, nothing leaked",
+    async (_what, method, status, p) => {
+      const path = p[1]();
+      const a = await raw(path, p[2], p[3]);
+      expect(a.status).toBe(status);
+      expect(missingSecurityHeaders(a)).toEqual([]);
+      expect(leaks(a, path)).toEqual([]);
+      const location = String(a.headers.location ?? "");
+      expect(location === "" || (location.startsWith("/") && !location.startsWith("//"))).toBe(true);
+      if (method === "GET" && status === 200) expect(a.body).not.toContain("evil.example");
+    },
+  );
 
   it("serves the video itself, with the same security headers", async () => {
     for (const path of [`${seg()}/master.m3u8`, "/", "/api/videos", "/healthz", `/api/videos/${id}`]) {
@@ -165,6 +174,8 @@ describe.runIf(faultsEnabled())("gateway probe", { timeout: SCENARIO_MS }, () =>
       page.on("request", (r) => requests.push(r.url()));
       for (const url of [stack.urls.web, `${stack.urls.web.replace(/\/$/, "")}/watch.html?v=${xss}`]) {
         await page.goto(url);
+        // innerText on purpose: the title must be rendered visibly, not just present in the DOM.
+        // biome-ignore lint/performance/useDomNodeTextContent: visibility matters here
         await page.waitForFunction((t) => document.body.innerText.includes(t), title, { timeout: 30_000 });
         const found = await page.evaluate(() => ({
           xss: (window as { __xss?: number }).__xss ?? null,
@@ -179,4 +190,3 @@ describe.runIf(faultsEnabled())("gateway probe", { timeout: SCENARIO_MS }, () =>
     }
   });
 });
-

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { lavfi, run } from "../integration/transcode-harness.js";
+import { lavfi, run } from "../support/transcode-harness.js";
 
 export interface HostileKind {
   readonly name: string;
@@ -23,8 +23,10 @@ const put = (dir: string, name: string, content: string | Uint8Array) => {
   return p;
 };
 
-const tinyMp4 = (dir: string, name: string) => lavfi(join(dir, name), 2, "testsrc2=size=160x120:rate=10", null, ["-c:v", "libx264", "-preset", "ultrafast"]);
-const rawVideo = (dir: string, name: string, pixFmt: string) => lavfi(join(dir, name), 1, "testsrc2=size=16x16:rate=5", null, ["-c:v", "rawvideo", "-pix_fmt", pixFmt]);
+const tinyMp4 = (dir: string, name: string) =>
+  lavfi(join(dir, name), 2, "testsrc2=size=160x120:rate=10", null, ["-c:v", "libx264", "-preset", "ultrafast"]);
+const rawVideo = (dir: string, name: string, pixFmt: string) =>
+  lavfi(join(dir, name), 1, "testsrc2=size=16x16:rate=5", null, ["-c:v", "rawvideo", "-pix_fmt", pixFmt]);
 
 /** Rewrites bytes of a file made by `make`, at offsets found relative to a four-character chunk or box name. */
 async function patched(path: Promise<string>, out: string, edit: (d: Buffer) => void): Promise<string> {
@@ -38,31 +40,112 @@ export const HOSTILE_KINDS: readonly HostileKind[] = [
   { name: "an empty file", code: "not-a-video", make: async (dir) => put(dir, "empty.mp4", "") },
   { name: "random bytes", code: "not-a-video", make: async (dir) => put(dir, "random.mp4", randomBytes(64 * 1024)) },
   { name: "a text file", code: "not-a-video", make: async (dir) => put(dir, "notes.mp4", "not a video\n".repeat(100)) },
-  { name: "a PNG image named .mp4", code: "not-a-video", make: async (dir) => (await run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1", "-f", "image2", "-c:v", "png", join(dir, "still.mp4")]), join(dir, "still.mp4")) },
-  { name: "a gzip of an mp4", code: "not-a-video", make: async (dir) => put(dir, "zipped.mp4", gzipSync(readFileSync(await tinyMp4(dir, "gz-src.mp4")))) },
-  { name: "an MP4 cut at 60 %", code: "truncated", make: async (dir) => { const b = readFileSync(await tinyMp4(dir, "whole.mp4")); return put(dir, "cut.mp4", b.subarray(0, Math.floor(b.length * 0.6))); } },
-  { name: "an MP4 cut after its first 1 KiB", code: "truncated", make: async (dir) => put(dir, "head.mp4", readFileSync(await tinyMp4(dir, "whole2.mp4")).subarray(0, 1024)) },
-  { name: "an audio-only file", code: "no-video-stream", make: (dir) => lavfi(join(dir, "song.m4a"), 2, "sine=frequency=440:sample_rate=48000", null, ["-c:a", "aac"]) },
-  { name: "an HLS playlist naming file:///etc/passwd", code: "unsafe-input", make: async (dir) => put(dir, "passwd.mp4", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n") },
+  {
+    name: "a PNG image named .mp4",
+    code: "not-a-video",
+    make: async (dir) => (
+      await run("ffmpeg", [
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=64x64",
+        "-frames:v",
+        "1",
+        "-f",
+        "image2",
+        "-c:v",
+        "png",
+        join(dir, "still.mp4"),
+      ]),
+      join(dir, "still.mp4")
+    ),
+  },
+  {
+    name: "a gzip of an mp4",
+    code: "not-a-video",
+    make: async (dir) => put(dir, "zipped.mp4", gzipSync(readFileSync(await tinyMp4(dir, "gz-src.mp4")))),
+  },
+  {
+    name: "an MP4 cut at 60 %",
+    code: "truncated",
+    make: async (dir) => {
+      const b = readFileSync(await tinyMp4(dir, "whole.mp4"));
+      return put(dir, "cut.mp4", b.subarray(0, Math.floor(b.length * 0.6)));
+    },
+  },
+  {
+    name: "an MP4 cut after its first 1 KiB",
+    code: "truncated",
+    make: async (dir) => put(dir, "head.mp4", readFileSync(await tinyMp4(dir, "whole2.mp4")).subarray(0, 1024)),
+  },
+  {
+    name: "an audio-only file",
+    code: "no-video-stream",
+    make: (dir) => lavfi(join(dir, "song.m4a"), 2, "sine=frequency=440:sample_rate=48000", null, ["-c:a", "aac"]),
+  },
+  {
+    name: "an HLS playlist naming file:///etc/passwd",
+    code: "unsafe-input",
+    make: async (dir) => put(dir, "passwd.mp4", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n"),
+  },
   {
     name: "an HLS playlist named .avi naming the canary (the classic AVI attack)",
     code: "unsafe-input",
-    make: async (dir, canary) => put(dir, "movie.avi", `#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nconcat:${canary}|subfile,,start,0,end,64,,:/etc/passwd\n#EXT-X-ENDLIST\n`),
+    make: async (dir, canary) =>
+      put(
+        dir,
+        "movie.avi",
+        `#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nconcat:${canary}|subfile,,start,0,end,64,,:/etc/passwd\n#EXT-X-ENDLIST\n`,
+      ),
   },
   {
     name: "an HLS playlist behind a UTF-8 BOM with EXT-X-MAP on the canary",
     code: "unsafe-input",
-    make: async (dir, canary) => put(dir, "bom.mkv", `\uFEFF#EXTM3U\n#EXT-X-MAP:URI="file://${canary}"\n#EXTINF:1,\n${canary}\n#EXT-X-ENDLIST\n`),
+    make: async (dir, canary) =>
+      put(dir, "bom.mkv", `\uFEFF#EXTM3U\n#EXT-X-MAP:URI="file://${canary}"\n#EXTINF:1,\n${canary}\n#EXT-X-ENDLIST\n`),
   },
-  { name: "an ffconcat list naming /etc/passwd", code: "unsafe-input", make: async (dir) => put(dir, "list.mp4", "ffconcat version 1.0\nfile '/etc/passwd'\nfile 'file:/etc/hostname'\n") },
-  { name: "a bare concat list naming the canary", code: "unsafe-input", make: async (dir, canary) => put(dir, "bare.mov", `file '${canary}'\nduration 1\n`) },
-  { name: "an SDP file opening RTP sockets", code: "unsafe-input", make: async (dir) => put(dir, "stream.mp4", "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n") },
-  { name: "a DASH manifest with a file: BaseURL", code: "unsafe-input", make: async (dir) => put(dir, "dash.mp4", `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><BaseURL>file:///etc/passwd</BaseURL></MPD>\n`) },
-  { name: "an SRT subtitle naming file:///etc/passwd", code: "not-a-video", make: async (dir) => put(dir, "subs.avi", "1\n00:00:00,000 --> 00:00:05,000\n<font src=\"file:///etc/passwd\">x</font>\n") },
+  {
+    name: "an ffconcat list naming /etc/passwd",
+    code: "unsafe-input",
+    make: async (dir) => put(dir, "list.mp4", "ffconcat version 1.0\nfile '/etc/passwd'\nfile 'file:/etc/hostname'\n"),
+  },
+  {
+    name: "a bare concat list naming the canary",
+    code: "unsafe-input",
+    make: async (dir, canary) => put(dir, "bare.mov", `file '${canary}'\nduration 1\n`),
+  },
+  {
+    name: "an SDP file opening RTP sockets",
+    code: "unsafe-input",
+    make: async (dir) =>
+      put(
+        dir,
+        "stream.mp4",
+        "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n",
+      ),
+  },
+  {
+    name: "a DASH manifest with a file: BaseURL",
+    code: "unsafe-input",
+    make: async (dir) =>
+      put(
+        dir,
+        "dash.mp4",
+        `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><BaseURL>file:///etc/passwd</BaseURL></MPD>\n`,
+      ),
+  },
+  {
+    name: "an SRT subtitle naming file:///etc/passwd",
+    code: "not-a-video",
+    make: async (dir) => put(dir, "subs.avi", '1\n00:00:00,000 --> 00:00:05,000\n<font src="file:///etc/passwd">x</font>\n'),
+  },
   {
     name: "an HLS playlist hidden behind 8 KiB of padding",
     code: "not-a-video",
-    make: async (dir, canary) => put(dir, "padded.mp4", " ".repeat(8192) + `\n#EXTM3U\n#EXTINF:1,\n${canary}\n#EXT-X-ENDLIST\n`),
+    make: async (dir, canary) => put(dir, "padded.mp4", `${" ".repeat(8192)}\n#EXTM3U\n#EXTINF:1,\n${canary}\n#EXT-X-ENDLIST\n`),
   },
   {
     name: "an AVI declaring 12000x12000 pictures",
@@ -97,6 +180,14 @@ export const HOSTILE_KINDS: readonly HostileKind[] = [
         d.writeUInt16BE(15000, entry + 34);
       }),
   },
-  { name: "PNG frames in a MOV", code: "unsupported-codec", make: (dir) => lavfi(join(dir, "png.mov"), 1, "testsrc2=size=64x64:rate=5", null, ["-c:v", "png"]) },
-  { name: "Cinepak in an AVI", code: "unsupported-codec", make: (dir) => lavfi(join(dir, "cine.avi"), 1, "testsrc2=size=64x64:rate=5", null, ["-c:v", "cinepak"]) },
+  {
+    name: "PNG frames in a MOV",
+    code: "unsupported-codec",
+    make: (dir) => lavfi(join(dir, "png.mov"), 1, "testsrc2=size=64x64:rate=5", null, ["-c:v", "png"]),
+  },
+  {
+    name: "Cinepak in an AVI",
+    code: "unsupported-codec",
+    make: (dir) => lavfi(join(dir, "cine.avi"), 1, "testsrc2=size=64x64:rate=5", null, ["-c:v", "cinepak"]),
+  },
 ];

@@ -3,11 +3,23 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Video } from "../../functions/shared/video.js";
-import { listVideos } from "../integration/ingest/helpers.js";
+import type { Video } from "../../lib/contracts/video.js";
+import { listVideos } from "../support/ingest.js";
 import type { TestStack } from "../support/stack.js";
 import { HOSTILE_KINDS } from "./hostile-media.js";
-import { faultsEnabled, gatewayGet, listKeys, readObject, s3, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
+import {
+  faultsEnabled,
+  gatewayGet,
+  listKeys,
+  readObject,
+  s3,
+  SCENARIO_MS,
+  startFaultStack,
+  tempDir,
+  tinyClip,
+  upload,
+  waitFinal,
+} from "./support.js";
 
 /**
  * Hostile media through the whole stack (S3 upload → notification → ingest → router → transcode → catalogue):
@@ -19,7 +31,11 @@ let minio: Client;
 const dir = tempDir("hostile");
 const secret = `ESTRENA-CANARY-${randomBytes(12).toString("hex")}`;
 const canary = join(dir, "canary.txt");
-const slug = (name: string) => name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+const slug = (name: string) =>
+  name
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .toLowerCase();
 const results = new Map<string, Video>();
 const ids = new Map<string, string>();
 
@@ -28,10 +44,22 @@ const XSS_TITLE = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</s
 const HOSTILE_NAMES: readonly { readonly name: string; readonly key: string; readonly title: string }[] = [
   { name: "a title with HTML and script", key: "hostile-names/xss.mp4", title: XSS_TITLE },
   // MinIO refuses a path segment over 255 bytes and ".." segments outright; 1000 bytes is near S3's 1024 limit.
-  { name: "a 1000-byte key", key: `${`hostile-names/${Array(5).fill("k".repeat(195)).join("/")}`.padEnd(996, "k")}.mp4`, title: "long key" },
-  { name: "a key with encoded traversal, plus and accents", key: "hostile-names/a+b %2F..%2F..%2Fetc%2Fpasswd é.mp4", title: "encoded traversal" },
+  {
+    name: "a 1000-byte key",
+    key: `${`hostile-names/${Array(5).fill("k".repeat(195)).join("/")}`.padEnd(996, "k")}.mp4`,
+    title: "long key",
+  },
+  {
+    name: "a key with encoded traversal, plus and accents",
+    key: "hostile-names/a+b %2F..%2F..%2Fetc%2Fpasswd é.mp4",
+    title: "encoded traversal",
+  },
   { name: "a key that looks like ffmpeg options", key: "hostile-names/-f concat -i file:%2Fetc%2Fpasswd.mp4", title: "-i /etc/passwd" },
-  { name: "a 1000-character title of markup", key: "hostile-names/long-title.mp4", title: `"><svg onload=alert(1)>`.repeat(44).slice(0, 1000) },
+  {
+    name: "a 1000-character title of markup",
+    key: "hostile-names/long-title.mp4",
+    title: `"><svg onload=alert(1)>`.repeat(44).slice(0, 1000),
+  },
 ];
 
 describe.runIf(faultsEnabled())("hostile media", { timeout: SCENARIO_MS }, () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runViewers, type ViewerReport } from "../../scripts/load-viewers.js";
+import { runViewers, type ViewerReport } from "../../bench/load-viewers.js";
 import type { TestStack } from "../support/stack.js";
 import { faultsEnabled, SCENARIO_MS, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
@@ -24,20 +24,33 @@ describe.runIf(faultsEnabled())("load", { timeout: SCENARIO_MS }, () => {
   });
 
   it(`${UPLOADS} uploads at once while ${VIEWERS} viewers stream: all ready, no failed or stalled request`, async () => {
-    const seeds = await Promise.all([0, 1, 2].map((i) => upload(stack, tinyClip(dir, `seed-${i}.mp4`, 6), `load/seed-${i}.mp4`, `seed ${i}`)));
+    const seeds = await Promise.all(
+      [0, 1, 2].map((i) => upload(stack, tinyClip(dir, `seed-${i}.mp4`, 6), `load/seed-${i}.mp4`, `seed ${i}`)),
+    );
     expect([...(await waitFinal(stack, seeds, 180_000)).values()].map((v) => v.status)).toEqual(["ready", "ready", "ready"]);
 
     const audience = new AbortController();
-    const watching: Promise<ViewerReport> = runViewers({ base: stack.urls.gateway, ids: seeds, viewers: VIEWERS, durationMs: 30 * 60_000, rampMs: 5_000, signal: audience.signal });
+    const watching: Promise<ViewerReport> = runViewers({
+      base: stack.urls.gateway,
+      ids: seeds,
+      viewers: VIEWERS,
+      durationMs: 30 * 60_000,
+      rampMs: 5_000,
+      signal: audience.signal,
+    });
     const t0 = Date.now();
     const clip = tinyClip(dir, "burst.mp4", 5);
-    const ids = await Promise.all(Array.from({ length: UPLOADS }, (_, i) => upload(stack, clip, `load/burst-${String(i).padStart(2, "0")}.mp4`, `burst ${i}`)));
+    const ids = await Promise.all(
+      Array.from({ length: UPLOADS }, (_, i) => upload(stack, clip, `load/burst-${String(i).padStart(2, "0")}.mp4`, `burst ${i}`)),
+    );
     const videos = await waitFinal(stack, ids, 15 * 60_000);
     const allReadyMs = Date.now() - t0;
     audience.abort();
     const report = await watching;
 
-    const statuses = ids.map((id) => `${id}:${videos.get(id)?.status}${videos.get(id)?.error ? ` ${JSON.stringify(videos.get(id)?.error)}` : ""}`);
+    const statuses = ids.map(
+      (id) => `${id}:${videos.get(id)?.status}${videos.get(id)?.error ? ` ${JSON.stringify(videos.get(id)?.error)}` : ""}`,
+    );
     expect(statuses).toEqual(ids.map((id) => `${id}:ready`));
     console.log(
       `load: ${UPLOADS} uploads ready in ${(allReadyMs / 1000).toFixed(1)} s while ${VIEWERS} viewers made ${report.requests} requests ` +

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listVideos } from "../integration/ingest/helpers.js";
+import { listVideos } from "../support/ingest.js";
 import type { TestStack } from "../support/stack.js";
 import { faultsEnabled, publishedIds, s3, SCENARIO_MS, sleep, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
@@ -57,7 +57,7 @@ describe.runIf(faultsEnabled())("MinIO restarted during an upload burst", { time
   }
 
   // These found uploads that MinIO stored without any notification when written around its restart (upstream:
-  // minio/minio#18404); the stack now announces them after every MinIO start (scripts/minio-resync.ts).
+  // minio/minio#18404); the stack now announces them after every MinIO start (tools/minio-resync/resync.ts).
   it("restarted: transcodes every completed upload once", () =>
     burst("restart", async () => {
       await stack.stopService("minio");

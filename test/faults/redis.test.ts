@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runViewers } from "../../scripts/load-viewers.js";
-import { listVideos } from "../integration/ingest/helpers.js";
+import { runViewers } from "../../bench/load-viewers.js";
+import { listVideos } from "../support/ingest.js";
 import type { TestStack } from "../support/stack.js";
 import { faultsEnabled, gatewayGet, SCENARIO_MS, sleep, startFaultStack, tempDir, tinyClip, upload, waitFinal } from "./support.js";
 
@@ -25,7 +25,10 @@ describe.runIf(faultsEnabled())("Redis stopped and flushed during playback", { t
 
   it("playback continues from MinIO and the catalogue rebuilds", async () => {
     const clip = tinyClip(dir, "r.mp4", 8);
-    const [before, during] = await Promise.all([upload(stack, clip, "redis/before.mp4", "watched before"), upload(stack, clip, "redis/during.mp4", "first watched during the outage")]);
+    const [before, during] = await Promise.all([
+      upload(stack, clip, "redis/before.mp4", "watched before"),
+      upload(stack, clip, "redis/during.mp4", "first watched during the outage"),
+    ]);
     await waitFinal(stack, [before, during], 180_000);
     const listBefore = (await listVideos(stack)).sort((a, b) => a.id.localeCompare(b.id));
     expect(listBefore.map((v) => v.status)).toEqual(["ready", "ready"]);
@@ -68,7 +71,9 @@ describe.runIf(faultsEnabled())("Redis stopped and flushed during playback", { t
     expect(health.status).toBe(200);
     expect(health.body.toString()).toMatch(/redis/i);
     expect(apiDown.status).toBe(200);
-    expect((JSON.parse(apiDown.body.toString()) as { videos: { id: string }[] }).videos.map((v) => v.id).sort()).toEqual(listBefore.map((v) => v.id));
+    expect((JSON.parse(apiDown.body.toString()) as { videos: { id: string }[] }).videos.map((v) => v.id).sort()).toEqual(
+      listBefore.map((v) => v.id),
+    );
 
     // After the flush: the same catalogue, rebuilt from MinIO and cached in Redis again.
     const listAfter = (await listVideos(stack)).sort((a, b) => a.id.localeCompare(b.id));

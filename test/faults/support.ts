@@ -6,9 +6,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "minio";
-import type { Video } from "../../functions/shared/video.js";
-import { makeClip, upload } from "../e2e/support.js";
-import { getVideo, s3, waitFor } from "../integration/ingest/helpers.js";
+import type { Video } from "../../lib/contracts/video.js";
+import { makeClip, upload } from "../support/browser.js";
+import { getVideo, s3, waitFor } from "../support/ingest.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
 
 export { makeClip, upload, getVideo, s3, waitFor };
@@ -43,14 +43,19 @@ export function tinyClip(dir: string, name: string, seconds: number, size = "426
 /** Waits until every id reaches a final status; returns the videos. Fails fast naming a video that failed. */
 export async function waitFinal(stack: TestStack, ids: readonly string[], ms: number): Promise<Map<string, Video>> {
   const done = new Map<string, Video>();
-  await waitFor(`${ids.length} videos to finish`, async () => {
-    for (const id of ids) {
-      if (done.has(id)) continue;
-      const { video } = await getVideo(stack, id);
-      if (video && (video.status === "ready" || video.status === "failed")) done.set(id, video);
-    }
-    return done.size === ids.length ? true : undefined;
-  }, ms, 500).catch((err: Error) => {
+  await waitFor(
+    `${ids.length} videos to finish`,
+    async () => {
+      for (const id of ids) {
+        if (done.has(id)) continue;
+        const { video } = await getVideo(stack, id);
+        if (video && (video.status === "ready" || video.status === "failed")) done.set(id, video);
+      }
+      return done.size === ids.length ? true : undefined;
+    },
+    ms,
+    500,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; finished ${done.size}/${ids.length}; missing ${ids.filter((i) => !done.has(i)).join(", ")}`);
   });
   return done;

@@ -3,11 +3,11 @@ import { HTTP } from "cloudevents";
 import { Redis } from "ioredis";
 import type { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sourceIndexObject, streamObjectKey } from "../../functions/catalogue/cache-keys.js";
-import { parseConfig } from "../../functions/shared/config.js";
-import { estrenaEvent } from "../../functions/shared/events.js";
-import { createStorage } from "../../functions/shared/storage.js";
-import type { Video } from "../../functions/shared/video.js";
+import { sourceIndexObject, streamObjectKey } from "../../lib/contracts/cache-keys.js";
+import { parseConfig } from "../../lib/runtime/config.js";
+import { estrenaEvent } from "../../lib/contracts/events.js";
+import { createStorage } from "../../lib/runtime/storage.js";
+import type { Video } from "../../lib/contracts/video.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
 
 let stack: TestStack;
@@ -20,13 +20,26 @@ const rendition = { height: 90, width: 160, bandwidth: 200000, codecs: "avc1.640
 
 async function post(type: string, data: unknown, contentType = "application/json"): Promise<number> {
   const msg = HTTP.binary(estrenaEvent("dev.estrena.video.progress", data as never).cloneWith({ type, source: "/test" }));
-  const res = await fetch(stack.urls.catalogue, { method: "POST", headers: { ...(msg.headers as Record<string, string>), "content-type": contentType }, body: msg.body as string });
+  const res = await fetch(stack.urls.catalogue, {
+    method: "POST",
+    headers: { ...(msg.headers as Record<string, string>), "content-type": contentType },
+    body: msg.body as string,
+  });
   await res.body?.cancel();
   return res.status;
 }
 
 function uploadData(id: string, key: string, eventTime: string, title?: string) {
-  return { videoId: id, bucket: "uploads", key, size: 10, etag: id, eventName: "s3:ObjectCreated:Put", eventTime, ...(title ? { title } : {}) };
+  return {
+    videoId: id,
+    bucket: "uploads",
+    key,
+    size: 10,
+    etag: id,
+    eventName: "s3:ObjectCreated:Put",
+    eventTime,
+    ...(title ? { title } : {}),
+  };
 }
 
 async function api<T>(path: string): Promise<[number, T]> {
@@ -123,7 +136,12 @@ describe("event intake", () => {
     for await (const o of s3.listObjectsV2("stream", `videos/${id}/`, true)) left.push((o as { name: string }).name);
     expect(left).toEqual([]);
     expect(await redis.exists(streamObjectKey(id, "seg_000.m4s"))).toBe(0);
-    expect(await s3.statObject("stream", sourceIndexObject("uploads", key)).then(() => "present", () => "gone")).toBe("gone");
+    expect(
+      await s3.statObject("stream", sourceIndexObject("uploads", key)).then(
+        () => "present",
+        () => "gone",
+      ),
+    ).toBe("gone");
   });
 });
 
@@ -132,7 +150,9 @@ describe("GET /api/videos", () => {
   const titles = ["Mar azul", "Canción del mar", "Montaña", "Marzo", "Noche"];
   beforeAll(async () => {
     for (const [i, id] of ids.entries()) {
-      expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `list/${id}.mp4`, `2026-11-2${i}T12:00:00.000Z`, titles[i]))).toBe(204);
+      expect(
+        await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `list/${id}.mp4`, `2026-11-2${i}T12:00:00.000Z`, titles[i])),
+      ).toBe(204);
     }
   });
   type Page = { videos: Video[]; next: string | null };
@@ -158,9 +178,15 @@ describe("GET /api/videos", () => {
   });
 
   it("answers a bad cursor or limit with 400 and a stable code", async () => {
-    expect(await api("/api/videos?cursor=not-a-cursor")).toEqual([400, { error: { code: "bad-cursor", message: "cursor is not one this API returned" } }]);
+    expect(await api("/api/videos?cursor=not-a-cursor")).toEqual([
+      400,
+      { error: { code: "bad-cursor", message: "cursor is not one this API returned" } },
+    ]);
     expect((await api<{ error: { code: string } }>("/api/videos?limit=0"))[1].error.code).toBe("bad-request");
-    expect((await api<{ error: { code: string } }>("/api/videos/not-an-id"))).toEqual([404, { error: { code: "not-found", message: 'no video "not-an-id"' } }]);
+    expect(await api<{ error: { code: string } }>("/api/videos/not-an-id")).toEqual([
+      404,
+      { error: { code: "not-found", message: 'no video "not-an-id"' } },
+    ]);
   });
 
   it("rebuilds itself from MinIO after Redis is flushed", async () => {
@@ -224,7 +250,7 @@ describe("GET /api/videos/:id/events", () => {
   });
 });
 
-describe("GET /metrics (added by the deploy engineer: functions/shared/metrics.ts)", () => {
+describe("GET /metrics (added by the deploy engineer: lib/runtime/metrics.ts)", () => {
   it("serves Prometheus metrics on the function's port, counting events by type and code, and not through the gateway", async () => {
     expect(await post("dev.estrena.video.progress", { videoId: "../../etc", progress: 1 })).toBe(400);
     const id = newId();
@@ -233,7 +259,9 @@ describe("GET /metrics (added by the deploy engineer: functions/shared/metrics.t
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const text = await res.text();
-    expect(text).toMatch(/^estrena_events_failed_total\{type="dev\.estrena\.video\.progress",code="bad-request",service="catalogue"\} [1-9]\d*$/m);
+    expect(text).toMatch(
+      /^estrena_events_failed_total\{type="dev\.estrena\.video\.progress",code="bad-request",service="catalogue"\} [1-9]\d*$/m,
+    );
     expect(text).toMatch(/^estrena_events_handled_total\{type="com\.amazonaws\.s3\.ObjectCreated:Put",service="catalogue"\} [1-9]\d*$/m);
     const viaGateway = await fetch(`${gw}/metrics`);
     await viaGateway.body?.cancel();

@@ -11,15 +11,15 @@ import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { CloudEvent, HTTP } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deadLetterHandler } from "../../functions/deadletter/handler.js";
-import { parseConfig } from "../../functions/shared/config.js";
-import { createStorage } from "../../functions/shared/storage.js";
-import { webhookEnv, WEBHOOK_ARN } from "../../scripts/minio-setup.js";
-import { REPO_ROOT } from "../../scripts/stack-config.js";
+import { parseConfig } from "../../lib/runtime/config.js";
+import { createStorage } from "../../lib/runtime/storage.js";
+import { webhookEnv, WEBHOOK_ARN } from "../../tools/minio-bootstrap/setup.js";
+import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
 import { ensureBuilt, freePorts } from "../support/stack.js";
 
 /*
  * The two container entry points the deploy engineer adds, against a real MinIO:
- * - dist/scripts/minio-bootstrap.js (the Knative Job and compose's minio-bootstrap run exactly this command);
+ * - dist/tools/minio-bootstrap/main.js (the Knative Job and compose's minio-bootstrap run exactly this command);
  * - the deadletter function (the Broker's deadLetterSink) storing a dead letter in the stream bucket.
  */
 const run = promisify(execFile);
@@ -32,12 +32,30 @@ let env: Record<string, string>;
 beforeAll(async () => {
   ensureBuilt();
   const [api, consolePort] = await freePorts(2);
-  minio = spawn(process.env.ESTRENA_MINIO_BIN ?? join(REPO_ROOT, ".estrena/bin/minio"), ["server", join(dir, "data"), "--address", `127.0.0.1:${api}`, "--console-address", `127.0.0.1:${consolePort}`], {
-    // The webhook target must exist for the notification to attach; nobody listens there, events just queue.
-    env: { PATH: process.env.PATH, HOME: dir, MINIO_ROOT_USER: user, MINIO_ROOT_PASSWORD: password, ...webhookEnv("http://127.0.0.1:1/", "token", join(dir, "queue")) },
-    stdio: "ignore",
-  });
-  env = { LOG_LEVEL: "silent", S3_ENDPOINT: `http://127.0.0.1:${api}`, S3_ACCESS_KEY: user, S3_SECRET_KEY: password, REDIS_URL: "redis://127.0.0.1:1/0", UPLOADS_BUCKET: "uploads", STREAM_BUCKET: "stream" };
+  minio = spawn(
+    process.env.ESTRENA_MINIO_BIN ?? join(REPO_ROOT, ".estrena/bin/minio"),
+    ["server", join(dir, "data"), "--address", `127.0.0.1:${api}`, "--console-address", `127.0.0.1:${consolePort}`],
+    {
+      // The webhook target must exist for the notification to attach; nobody listens there, events just queue.
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        MINIO_ROOT_USER: user,
+        MINIO_ROOT_PASSWORD: password,
+        ...webhookEnv("http://127.0.0.1:1/", "token", join(dir, "queue")),
+      },
+      stdio: "ignore",
+    },
+  );
+  env = {
+    LOG_LEVEL: "silent",
+    S3_ENDPOINT: `http://127.0.0.1:${api}`,
+    S3_ACCESS_KEY: user,
+    S3_SECRET_KEY: password,
+    REDIS_URL: "redis://127.0.0.1:1/0",
+    UPLOADS_BUCKET: "uploads",
+    STREAM_BUCKET: "stream",
+  };
 });
 
 afterAll(async () => {
@@ -48,13 +66,15 @@ afterAll(async () => {
 
 describe("container entry points against a real MinIO", () => {
   it("minio-bootstrap creates both buckets and attaches the webhook, and is idempotent", async () => {
-    const script = join(REPO_ROOT, "dist/scripts/minio-bootstrap.js");
+    const script = join(REPO_ROOT, "dist/tools/minio-bootstrap/main.js");
     // Run twice: the Job is re-applied on every deploy and compose runs it on every `up`.
     for (let i = 0; i < 2; i++) await run(process.execPath, [script], { env: { ...env, PATH: process.env.PATH ?? "" }, timeout: 90_000 });
     const s3 = createStorage(parseConfig(env));
     expect((await s3.listBuckets()).map((b) => b.name).sort()).toEqual(["stream", "uploads"]);
     const n = (await s3.getBucketNotification("uploads")) as unknown as { QueueConfiguration: { Queue: string; Event: string[] }[] };
-    expect(n.QueueConfiguration.map((q) => ({ queue: q.Queue, events: [...q.Event].sort() }))).toEqual([{ queue: WEBHOOK_ARN, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] }]);
+    expect(n.QueueConfiguration.map((q) => ({ queue: q.Queue, events: [...q.Event].sort() }))).toEqual([
+      { queue: WEBHOOK_ARN, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] },
+    ]);
   });
 
   it("deadletter stores the event under deadletter/ in the stream bucket and answers 202", async () => {
@@ -63,7 +83,14 @@ describe("container entry points against a real MinIO", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      const event = new CloudEvent({ id: "dl-1", type: "dev.estrena.video.ready", source: "/estrena", subject: "v0123456789abcdef012", data: { videoId: "v0123456789abcdef012" }, knativeerrorcode: "500" });
+      const event = new CloudEvent({
+        id: "dl-1",
+        type: "dev.estrena.video.ready",
+        source: "/estrena",
+        subject: "v0123456789abcdef012",
+        data: { videoId: "v0123456789abcdef012" },
+        knativeerrorcode: "500",
+      });
       const msg = HTTP.binary(event);
       const res = await fetch(url, { method: "POST", headers: msg.headers as Record<string, string>, body: msg.body as string });
       expect(res.status).toBe(202);

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../scripts/stack-config.js";
+import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
 import { ensureBuilt, freePorts } from "../support/stack.js";
 
 /*
- * The gateway image renders nginx.conf at start with dist/scripts/gateway-container.js (docker/gateway-run.sh).
+ * The gateway image renders nginx.conf at start with dist/tools/gateway-config/main.js (docker/gateway-run.sh).
  * Run that exact command with a container-like environment, let the real nginx check the result, then run it
  * against a real MinIO and Redis and read the cache counters from the private metrics port.
  * Host names are local ones: compose and Knative names do not resolve here.
@@ -21,10 +21,23 @@ const nginxBin = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
 const children: ChildProcess[] = [];
 const user = `u${randomBytes(6).toString("hex")}`;
 const password = randomBytes(18).toString("hex");
-let ports: { gateway: number; metrics: number; s3: number; console: number; redis: number; catalogue: number; gateway2: number; metrics2: number };
+let ports: {
+  gateway: number;
+  metrics: number;
+  s3: number;
+  console: number;
+  redis: number;
+  catalogue: number;
+  gateway2: number;
+  metrics2: number;
+};
 
 function render(env: Record<string, string>): string {
-  return execFileSync(process.execPath, [join(REPO_ROOT, "dist/scripts/gateway-container.js")], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", stdio: "pipe" }).trim();
+  return execFileSync(process.execPath, [join(REPO_ROOT, "dist/tools/gateway-config/main.js")], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    stdio: "pipe",
+  }).trim();
 }
 
 /** The environment of one gateway replica; `replica` 2 gets its own ports and prefix (its own L1), same Redis. */
@@ -52,7 +65,16 @@ async function waitFor(what: string, probe: () => Promise<boolean>): Promise<voi
 beforeAll(async () => {
   ensureBuilt();
   const [gateway, metrics, s3, consolePort, redis, catalogue, gateway2, metrics2] = await freePorts(8);
-  ports = { gateway: gateway!, metrics: metrics!, s3: s3!, console: consolePort!, redis: redis!, catalogue: catalogue!, gateway2: gateway2!, metrics2: metrics2! };
+  ports = {
+    gateway: gateway!,
+    metrics: metrics!,
+    s3: s3!,
+    console: consolePort!,
+    redis: redis!,
+    catalogue: catalogue!,
+    gateway2: gateway2!,
+    metrics2: metrics2!,
+  };
 });
 
 afterAll(async () => {
@@ -70,7 +92,9 @@ describe("gateway container render", () => {
     expect(text).toContain(`listen ${ports.metrics};`);
     expect(text.match(new RegExp(`proxy_set_header Host localhost:${ports.catalogue};`, "g"))).toHaveLength(2);
     // nginx -t exits non-zero (execFileSync throws, with nginx's message) when it rejects the file.
-    expect(execFileSync(nginxBin, ["-t", "-p", join(dir, "p"), "-c", conf], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })).toBe("");
+    expect(execFileSync(nginxBin, ["-t", "-p", join(dir, "p"), "-c", conf], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })).toBe(
+      "",
+    );
   });
 
   it("names the missing variables when the environment is incomplete", () => {
@@ -87,11 +111,17 @@ describe("gateway container render", () => {
 
   it("counts L1 and L2 hits and misses per /stream/ answer, per replica, on the private metrics port only", async () => {
     children.push(
-      spawn(process.env.ESTRENA_MINIO_BIN ?? join(REPO_ROOT, ".estrena/bin/minio"), ["server", join(dir, "minio"), "--address", `127.0.0.1:${ports.s3}`, "--console-address", `127.0.0.1:${ports.console}`, "--quiet"], {
-        env: { PATH: process.env.PATH, HOME: dir, MINIO_ROOT_USER: user, MINIO_ROOT_PASSWORD: password, MINIO_BROWSER: "off" },
+      spawn(
+        process.env.ESTRENA_MINIO_BIN ?? join(REPO_ROOT, ".estrena/bin/minio"),
+        ["server", join(dir, "minio"), "--address", `127.0.0.1:${ports.s3}`, "--console-address", `127.0.0.1:${ports.console}`, "--quiet"],
+        {
+          env: { PATH: process.env.PATH, HOME: dir, MINIO_ROOT_USER: user, MINIO_ROOT_PASSWORD: password, MINIO_BROWSER: "off" },
+          stdio: "ignore",
+        },
+      ),
+      spawn("redis-server", ["--port", String(ports.redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
         stdio: "ignore",
       }),
-      spawn("redis-server", ["--port", String(ports.redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" }),
     );
     const s3 = new Client({ endPoint: "127.0.0.1", port: ports.s3, useSSL: false, accessKey: user, secretKey: password });
     await waitFor("minio", async () => (await s3.listBuckets(), true));
@@ -104,7 +134,12 @@ describe("gateway container render", () => {
     mkdirSync(join(dir, "web"), { recursive: true });
     const startReplica = async (replica: 1 | 2): Promise<string> => {
       const conf = render(containerEnv(replica));
-      children.push(spawn(nginxBin, ["-p", join(dir, replica === 1 ? "p" : "p2"), "-c", conf, "-g", "daemon off;"], { env: { PATH: process.env.PATH, S3_ACCESS_KEY: user, S3_SECRET_KEY: password, S3_REGION: "us-east-1" }, stdio: "ignore" }));
+      children.push(
+        spawn(nginxBin, ["-p", join(dir, replica === 1 ? "p" : "p2"), "-c", conf, "-g", "daemon off;"], {
+          env: { PATH: process.env.PATH, S3_ACCESS_KEY: user, S3_SECRET_KEY: password, S3_REGION: "us-east-1" },
+          stdio: "ignore",
+        }),
+      );
       const url = `http://127.0.0.1:${replica === 1 ? ports.metrics : ports.metrics2}/metrics`;
       await waitFor(`nginx ${replica}`, async () => (await fetch(url)).ok);
       return url;
@@ -119,7 +154,7 @@ describe("gateway container render", () => {
     const lookups = async (url: string, answers: number) => {
       let lines: string[] = [];
       await waitFor(`${answers} counted answers`, async () => {
-        lines = (await (await fetch(url)).text()).split("\n").filter((l) => l.startsWith("estrena_cache_lookups_total{cache=\"gateway-l1\""));
+        lines = (await (await fetch(url)).text()).split("\n").filter((l) => l.startsWith('estrena_cache_lookups_total{cache="gateway-l1"'));
         return lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0) === answers;
       });
       return (await (await fetch(url)).text()).split("\n").filter((l) => l.startsWith("estrena_cache_lookups_total"));
@@ -127,7 +162,11 @@ describe("gateway container render", () => {
 
     // Replica 1: a first read comes from MinIO (L1 and L2 miss), a second from its own L1.
     const metrics1 = await startReplica(1);
-    expect([await xCache(1, "720p_0000_000.m4s"), await xCache(1, "720p_0000_000.m4s"), await xCache(1, "360p_0000_000.m4s")]).toEqual(["MISS", "L1", "MISS"]);
+    expect([await xCache(1, "720p_0000_000.m4s"), await xCache(1, "720p_0000_000.m4s"), await xCache(1, "360p_0000_000.m4s")]).toEqual([
+      "MISS",
+      "L1",
+      "MISS",
+    ]);
     expect(await lookups(metrics1, 3)).toEqual([
       'estrena_cache_lookups_total{cache="gateway-l1",result="hit",service="gateway"} 1',
       'estrena_cache_lookups_total{cache="gateway-l1",result="miss",service="gateway"} 2',
@@ -136,7 +175,9 @@ describe("gateway container render", () => {
     ]);
     // Replica 2 shares only Redis: its first read of the same segment is an L2 hit (the fill stores in Redis
     // asynchronously, so wait until the key exists).
-    await waitFor("segment in Redis", async () => (await run("redis-cli", ["-p", String(ports.redis), "keys", "*720p_0000_000.m4s"])).stdout.includes("720p_0000_000.m4s"));
+    await waitFor("segment in Redis", async () =>
+      (await run("redis-cli", ["-p", String(ports.redis), "keys", "*720p_0000_000.m4s"])).stdout.includes("720p_0000_000.m4s"),
+    );
     const metrics2 = await startReplica(2);
     expect(await xCache(2, "720p_0000_000.m4s")).toBe("L2");
     expect(await lookups(metrics2, 1)).toEqual([

@@ -8,25 +8,51 @@ import { HTTP } from "cloudevents";
 import { Redis } from "ioredis";
 import type { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { streamFillLock, streamObjectKey } from "../../functions/catalogue/cache-keys.js";
-import { parseConfig } from "../../functions/shared/config.js";
-import { estrenaEvent } from "../../functions/shared/events.js";
-import { createStorage } from "../../functions/shared/storage.js";
+import { streamFillLock, streamObjectKey } from "../../lib/contracts/cache-keys.js";
+import { parseConfig } from "../../lib/runtime/config.js";
+import { estrenaEvent } from "../../lib/contracts/events.js";
+import { createStorage } from "../../lib/runtime/storage.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
 
 /** Tiny fMP4 HLS made with ffmpeg: 4 one-second segments, an init segment, a poster and a thumbnails track. */
 function makeHls(dir: string): Record<string, Buffer> {
   execFileSync("ffmpeg", [
-    "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10", "-t", "4",
-    "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod",
-    "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", join(dir, "seg_%03d.m4s"), join(dir, "video.m3u8"),
+    "-loglevel",
+    "error",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc=size=160x90:rate=10",
+    "-t",
+    "4",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-g",
+    "10",
+    "-f",
+    "hls",
+    "-hls_time",
+    "1",
+    "-hls_playlist_type",
+    "vod",
+    "-hls_segment_type",
+    "fmp4",
+    "-hls_fmp4_init_filename",
+    "init.mp4",
+    "-hls_segment_filename",
+    join(dir, "seg_%03d.m4s"),
+    join(dir, "video.m3u8"),
   ]);
   execFileSync("ffmpeg", ["-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x90", "-frames:v", "1", join(dir, "poster.jpg")]);
   const files: Record<string, Buffer> = {};
   for (const f of readdirSync(dir)) files[f] = readFileSync(join(dir, f));
   files["master.m3u8"] = Buffer.from("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=160x90\nvideo.m3u8\n");
   // The same media playlist while transcoding is still going: no ENDLIST.
-  files["live.m3u8"] = Buffer.from(files["video.m3u8"]!.toString().replace("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-PLAYLIST-TYPE:EVENT").replace("#EXT-X-ENDLIST\n", ""));
+  files["live.m3u8"] = Buffer.from(
+    files["video.m3u8"]!.toString().replace("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-PLAYLIST-TYPE:EVENT").replace("#EXT-X-ENDLIST\n", ""),
+  );
   files["thumbnails.vtt"] = Buffer.from("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nposter.jpg#xywh=0,0,160,90\n");
   return files;
 }
@@ -34,7 +60,12 @@ function makeHls(dir: string): Record<string, Buffer> {
 const newId = () => `v${randomBytes(10).toString("hex").slice(0, 19)}`;
 
 /** A request exactly as written (fetch would normalise `..` away before sending). */
-function raw(base: string, path: string, method = "GET", headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function raw(
+  base: string,
+  path: string,
+  method = "GET",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
@@ -65,9 +96,15 @@ function originGets(id: string, file: string): number {
 }
 
 async function postEvent(type: string, data: object): Promise<number> {
-  const ce = type.startsWith("dev.") ? estrenaEvent(type as "dev.estrena.video.ready", data as never) : estrenaEvent("dev.estrena.video.progress", data as never).cloneWith({ type, source: "test" });
+  const ce = type.startsWith("dev.")
+    ? estrenaEvent(type as "dev.estrena.video.ready", data as never)
+    : estrenaEvent("dev.estrena.video.progress", data as never).cloneWith({ type, source: "test" });
   const msg = HTTP.binary(ce);
-  const res = await fetch(stack.urls.catalogue, { method: "POST", headers: msg.headers as Record<string, string>, body: msg.body as string });
+  const res = await fetch(stack.urls.catalogue, {
+    method: "POST",
+    headers: msg.headers as Record<string, string>,
+    body: msg.body as string,
+  });
   return res.status;
 }
 
@@ -102,7 +139,11 @@ describe("/stream/ headers", () => {
     const res = await fetch(`${gw}/stream/${ID}/${file}`, { headers: { "accept-encoding": "identity" } });
     const body = Buffer.from(await res.arrayBuffer());
     expect([res.status, res.headers.get("content-type"), res.headers.get("cache-control")]).toEqual([200, type, cacheControl]);
-    expect([res.headers.get("access-control-allow-origin"), res.headers.get("x-content-type-options"), res.headers.get("cross-origin-resource-policy")]).toEqual(["*", "nosniff", "cross-origin"]);
+    expect([
+      res.headers.get("access-control-allow-origin"),
+      res.headers.get("x-content-type-options"),
+      res.headers.get("cross-origin-resource-policy"),
+    ]).toEqual(["*", "nosniff", "cross-origin"]);
     expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
     expect(body.equals(media[file]!)).toBe(true);
   });
@@ -117,10 +158,22 @@ describe("/stream/ headers", () => {
 
   it("gzips playlists and JSON, not segments", async () => {
     // One catalogue entry makes the list longer than gzip_min_length (256 bytes).
-    const upload = { videoId: ID, bucket: "uploads", key: "clip.mp4", size: 1, etag: "e", eventName: "s3:ObjectCreated:Put", eventTime: new Date().toISOString() };
+    const upload = {
+      videoId: ID,
+      bucket: "uploads",
+      key: "clip.mp4",
+      size: 1,
+      etag: "e",
+      eventName: "s3:ObjectCreated:Put",
+      eventTime: new Date().toISOString(),
+    };
     expect(await postEvent("com.amazonaws.s3.ObjectCreated:Put", upload)).toBe(204);
     const heads = async (path: string) => (await raw(gw, path, "GET", { "accept-encoding": "gzip" })).headers["content-encoding"];
-    expect([await heads(`/stream/${ID}/video.m3u8`), await heads("/api/videos"), await heads(`/stream/${ID}/seg_001.m4s`)]).toEqual(["gzip", "gzip", undefined]);
+    expect([await heads(`/stream/${ID}/video.m3u8`), await heads("/api/videos"), await heads(`/stream/${ID}/seg_001.m4s`)]).toEqual([
+      "gzip",
+      "gzip",
+      undefined,
+    ]);
   });
 });
 
@@ -165,8 +218,16 @@ describe("/stream/ HTTP semantics", () => {
   });
 
   it("answers a CORS preflight from another origin", async () => {
-    const res = await raw(gw, `/stream/${ID}/seg_001.m4s`, "OPTIONS", { origin: "https://player.example", "access-control-request-method": "GET", "access-control-request-headers": "range" });
-    expect([res.status, res.headers["access-control-allow-origin"], res.headers["access-control-allow-headers"]]).toEqual([204, "*", "Range, If-None-Match, If-Range"]);
+    const res = await raw(gw, `/stream/${ID}/seg_001.m4s`, "OPTIONS", {
+      origin: "https://player.example",
+      "access-control-request-method": "GET",
+      "access-control-request-headers": "range",
+    });
+    expect([res.status, res.headers["access-control-allow-origin"], res.headers["access-control-allow-headers"]]).toEqual([
+      204,
+      "*",
+      "Range, If-None-Match, If-Range",
+    ]);
   });
 });
 
@@ -225,7 +286,11 @@ describe("caching", () => {
   it("turns 100 concurrent cold requests for one segment into one MinIO GET", async () => {
     const id = newId();
     await publish(id, { "seg_000.m4s": media["seg_000.m4s"]! });
-    const bodies = await Promise.all(Array.from({ length: 100 }, () => fetch(`${gw}/stream/${id}/seg_000.m4s`).then(async (r) => [r.status, Buffer.from(await r.arrayBuffer())] as const)));
+    const bodies = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        fetch(`${gw}/stream/${id}/seg_000.m4s`).then(async (r) => [r.status, Buffer.from(await r.arrayBuffer())] as const),
+      ),
+    );
     expect(bodies.every(([status, body]) => status === 200 && body.equals(media["seg_000.m4s"]!))).toBe(true);
     expect(originGets(id, "seg_000.m4s")).toBe(1);
   });
@@ -235,7 +300,9 @@ describe("caching", () => {
     await publish(id, { "seg_003.m4s": media["seg_003.m4s"]! });
     // Another replica is fetching this object from MinIO: its lock is in Redis.
     await redis.set(streamFillLock(id, "seg_003.m4s"), "other-replica", "PX", 10_000);
-    const pending = fetch(`${gw}/stream/${id}/seg_003.m4s`).then(async (r) => [r.status, r.headers.get("x-cache"), Buffer.from(await r.arrayBuffer())] as const);
+    const pending = fetch(`${gw}/stream/${id}/seg_003.m4s`).then(
+      async (r) => [r.status, r.headers.get("x-cache"), Buffer.from(await r.arrayBuffer())] as const,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(originGets(id, "seg_003.m4s")).toBe(0);
     // That replica stores its copy (different bytes here, to tell where the answer came from) and lets go.
@@ -271,7 +338,15 @@ describe("caching", () => {
     const id = newId();
     const master2 = Buffer.from(`${media["master.m3u8"]!.toString()}#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=320x180\nhi.m3u8\n`);
     await publish(id, { "master.m3u8": media["master.m3u8"]!, "poster.jpg": media["poster.jpg"]! });
-    const upload = { videoId: id, bucket: "uploads", key: `${id}.mp4`, size: 1, etag: "e", eventName: "s3:ObjectCreated:Put", eventTime: new Date().toISOString() };
+    const upload = {
+      videoId: id,
+      bucket: "uploads",
+      key: `${id}.mp4`,
+      size: 1,
+      etag: "e",
+      eventName: "s3:ObjectCreated:Put",
+      eventTime: new Date().toISOString(),
+    };
     expect(await postEvent("com.amazonaws.s3.ObjectCreated:Put", upload)).toBe(204);
     const get = async () => {
       const res = await fetch(`${gw}/stream/${id}/master.m3u8`);
@@ -295,12 +370,22 @@ describe("caching", () => {
     expect(await refreshed()).toEqual(["L1", media["master.m3u8"]!.toString()]);
     expect(originGets(id, "master.m3u8")).toBe(1);
 
-    const ready = { videoId: id, duration: 4, width: 160, height: 90, renditions: [{ height: 90, width: 160, bandwidth: 200000, codecs: "avc1.640014" }] };
+    const ready = {
+      videoId: id,
+      duration: 4,
+      width: 160,
+      height: 90,
+      renditions: [{ height: 90, width: 160, bandwidth: 200000, codecs: "avc1.640014" }],
+    };
     expect(await postEvent("dev.estrena.video.ready", ready)).toBe(204);
     expect(await redis.exists(streamObjectKey(id, "master.m3u8"))).toBe(0);
     expect(await refreshed()).toEqual(["L1", master2.toString()]);
     expect(originGets(id, "master.m3u8")).toBe(2);
-    const video = (await (await fetch(`${gw}/api/videos/${id}`)).json()) as { status: string; poster: string | null; thumbnails: string | null };
+    const video = (await (await fetch(`${gw}/api/videos/${id}`)).json()) as {
+      status: string;
+      poster: string | null;
+      thumbnails: string | null;
+    };
     expect([video.status, video.poster, video.thumbnails]).toEqual(["ready", `/stream/${id}/poster.jpg`, null]);
   });
 });
@@ -312,7 +397,13 @@ describe("Redis down and back", () => {
     await stack.stopService("redis");
     try {
       const files = Object.keys(media);
-      const results = await Promise.all(files.flatMap((f) => [1, 2, 3].map(() => fetch(`${gw}/stream/${id}/${f}`).then(async (r) => [f, r.status, Buffer.from(await r.arrayBuffer()).equals(media[f]!)]))));
+      const results = await Promise.all(
+        files.flatMap((f) =>
+          [1, 2, 3].map(() =>
+            fetch(`${gw}/stream/${id}/${f}`).then(async (r) => [f, r.status, Buffer.from(await r.arrayBuffer()).equals(media[f]!)]),
+          ),
+        ),
+      );
       expect(results.filter(([, status, same]) => status !== 200 || !same)).toEqual([]);
       const health = await fetch(`${gw}/healthz`);
       const body = (await health.json()) as { status: string; degraded: string[] };
@@ -346,7 +437,10 @@ describe("crash", () => {
     let status = 0;
     for (let i = 0; i < 150 && status !== 200; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      status = await fetch(`${gw}/stream/${id}/seg_002.m4s`).then((r) => r.status, () => 0);
+      status = await fetch(`${gw}/stream/${id}/seg_002.m4s`).then(
+        (r) => r.status,
+        () => 0,
+      );
     }
     // A cold object needs the fill handler behind the socket: a 200 here means the new nginx bound it.
     expect([status, originGets(id, "seg_002.m4s")]).toEqual([200, 1]);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { allVariables, configSection } from "../../scripts/config-table.js";
-import { loadCredentials, stackSettings } from "../../scripts/stack-config.js";
+import { loadCredentials, stackSettings } from "../../lib/runtime/stack-settings.js";
 
 describe("README configuration", () => {
   const readme = readFileSync("README.md", "utf8");
@@ -31,7 +31,16 @@ describe("stack settings", () => {
   });
 
   it("uses the README's defaults", () => {
-    expect(stackSettings({}).ports).toEqual({ gateway: 8080, minio: 9000, console: 9001, redis: 6390, router: 8090, ingest: 8091, transcode: 8092, catalogue: 8093 });
+    expect(stackSettings({}).ports).toEqual({
+      gateway: 8080,
+      minio: 9000,
+      console: 9001,
+      redis: 6390,
+      router: 8090,
+      ingest: 8091,
+      transcode: 8092,
+      catalogue: 8093,
+    });
   });
 });
 

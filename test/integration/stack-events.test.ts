@@ -3,8 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStorage } from "../../functions/shared/storage.js";
-import { videoId } from "../../functions/shared/ids.js";
+import { createStorage } from "../../lib/runtime/storage.js";
+import { videoId } from "../../lib/runtime/ids.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
 
 interface Received {
@@ -69,15 +69,26 @@ describe("MinIO webhook → ingest → router → subscribers", () => {
 
   const deadLetters = () => {
     const dir = join(stack.stateDir, "dead-letter");
+    // biome-ignore lint/suspicious/noExplicitAny: dead-letter files are inspected field by field
     return existsSync(dir) ? readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Record<string, any>) : [];
   };
 
   it("delivers an upload to the subscriber as a binary-mode CloudEvent", async () => {
-    const s3 = createStorage({ s3Endpoint: stack.env.S3_ENDPOINT!, s3AccessKey: stack.credentials.user, s3SecretKey: stack.credentials.password, s3Region: "us-east-1" });
+    const s3 = createStorage({
+      s3Endpoint: stack.env.S3_ENDPOINT!,
+      s3AccessKey: stack.credentials.user,
+      s3SecretKey: stack.credentials.password,
+      s3Region: "us-east-1",
+    });
     const key = "holiday clips/día 1+2.mp4";
-    const put = await s3.putObject("uploads", key, Buffer.from("not really a video"), undefined, { "Content-Type": "video/mp4", "x-amz-meta-title": "Day one" });
+    const put = await s3.putObject("uploads", key, Buffer.from("not really a video"), undefined, {
+      "Content-Type": "video/mp4",
+      "x-amz-meta-title": "Day one",
+    });
 
-    const got = await until("the upload event at catalogue", () => catalogue.received.find((r) => String(r.headers["ce-type"]).startsWith("com.amazonaws.s3.ObjectCreated:")));
+    const got = await until("the upload event at catalogue", () =>
+      catalogue.received.find((r) => String(r.headers["ce-type"]).startsWith("com.amazonaws.s3.ObjectCreated:")),
+    );
     expect(got.headers["ce-specversion"]).toBe("1.0");
     expect(got.headers["ce-type"]).toBe("com.amazonaws.s3.ObjectCreated:Put");
     expect(got.headers["content-type"]).toMatch(/^application\/json/);
@@ -95,10 +106,17 @@ describe("MinIO webhook → ingest → router → subscribers", () => {
   });
 
   it("delivers a removal to catalogue only", async () => {
-    const s3 = createStorage({ s3Endpoint: stack.env.S3_ENDPOINT!, s3AccessKey: stack.credentials.user, s3SecretKey: stack.credentials.password, s3Region: "us-east-1" });
+    const s3 = createStorage({
+      s3Endpoint: stack.env.S3_ENDPOINT!,
+      s3AccessKey: stack.credentials.user,
+      s3SecretKey: stack.credentials.password,
+      s3Region: "us-east-1",
+    });
     const before = transcode.received.length;
     await s3.removeObject("uploads", "holiday clips/día 1+2.mp4");
-    const got = await until("the removal at catalogue", () => catalogue.received.find((r) => String(r.headers["ce-type"]).startsWith("com.amazonaws.s3.ObjectRemoved:")));
+    const got = await until("the removal at catalogue", () =>
+      catalogue.received.find((r) => String(r.headers["ce-type"]).startsWith("com.amazonaws.s3.ObjectRemoved:")),
+    );
     expect(got.headers["ce-type"]).toBe("com.amazonaws.s3.ObjectRemoved:Delete");
     expect(JSON.parse(got.body)).toMatchObject({ bucket: "uploads", key: "holiday clips/día 1+2.mp4" });
     expect(transcode.received.length).toBe(before);
@@ -107,10 +125,21 @@ describe("MinIO webhook → ingest → router → subscribers", () => {
   it("announces an upload MinIO took while it was still starting (such uploads raise no event of their own)", async () => {
     await stack.stopService("minio");
     await stack.startService("minio");
-    const s3 = createStorage({ s3Endpoint: stack.env.S3_ENDPOINT!, s3AccessKey: stack.credentials.user, s3SecretKey: stack.credentials.password, s3Region: "us-east-1" });
+    const s3 = createStorage({
+      s3Endpoint: stack.env.S3_ENDPOINT!,
+      s3AccessKey: stack.credentials.user,
+      s3SecretKey: stack.credentials.password,
+      s3Region: "us-east-1",
+    });
     const key = "right after the restart.mp4";
-    const put = await s3.putObject("uploads", key, Buffer.from("written the moment MinIO answered"), undefined, { "x-amz-meta-title": "Early bird" });
-    const got = await until("the upload event at catalogue", () => catalogue.received.find((r) => r.headers["ce-type"] === "com.amazonaws.s3.ObjectCreated:Put" && JSON.parse(r.body).key === key), 60_000);
+    const put = await s3.putObject("uploads", key, Buffer.from("written the moment MinIO answered"), undefined, {
+      "x-amz-meta-title": "Early bird",
+    });
+    const got = await until(
+      "the upload event at catalogue",
+      () => catalogue.received.find((r) => r.headers["ce-type"] === "com.amazonaws.s3.ObjectCreated:Put" && JSON.parse(r.body).key === key),
+      60_000,
+    );
     expect(JSON.parse(got.body)).toMatchObject({ bucket: "uploads", key, title: "Early bird", videoId: videoId("uploads", key, put.etag) });
   });
 });

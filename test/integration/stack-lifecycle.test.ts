@@ -4,11 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVICE_PORTS, REPO_ROOT } from "../../scripts/stack-config.js";
-import type { LockInfo } from "../../scripts/lock.js";
+import { SERVICE_PORTS, REPO_ROOT } from "../../lib/runtime/stack-settings.js";
+import type { LockInfo } from "../../dev/lock.js";
 import { ensureBuilt, freePorts, startTestStack, type TestStack } from "../support/stack.js";
 
-const PORT_ENV = ["ESTRENA_GATEWAY_PORT", "ESTRENA_MINIO_PORT", "ESTRENA_CONSOLE_PORT", "ESTRENA_REDIS_PORT", "ESTRENA_ROUTER_PORT", "ESTRENA_INGEST_PORT", "ESTRENA_TRANSCODE_PORT", "ESTRENA_CATALOGUE_PORT"];
+const PORT_ENV = [
+  "ESTRENA_GATEWAY_PORT",
+  "ESTRENA_MINIO_PORT",
+  "ESTRENA_CONSOLE_PORT",
+  "ESTRENA_REDIS_PORT",
+  "ESTRENA_ROUTER_PORT",
+  "ESTRENA_INGEST_PORT",
+  "ESTRENA_TRANSCODE_PORT",
+  "ESTRENA_CATALOGUE_PORT",
+];
 
 function alive(pid: number): boolean {
   try {
@@ -19,13 +28,17 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Runs `node dist/scripts/stack.js` exactly as `npm start` does after installing and building. */
+/** Runs `node dist/dev/main.js` exactly as `npm start` does after installing and building. */
 function runStack(env: NodeJS.ProcessEnv, viaShell = false): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = "";
-  const cmd = [process.execPath, join(REPO_ROOT, "dist", "scripts", "stack.js")];
+  const cmd = [process.execPath, join(REPO_ROOT, "dist", "dev", "main.js")];
   // viaShell: a parent in between, as npm is for `npm start` (`; true` keeps bash from exec'ing node).
   const child = viaShell
-    ? spawn("bash", ["-c", `"${cmd[0]}" "${cmd[1]}"; true`], { cwd: REPO_ROOT, env: { ...env, npm_lifecycle_event: "start" }, stdio: ["ignore", "pipe", "pipe"] })
+    ? spawn("bash", ["-c", `"${cmd[0]}" "${cmd[1]}"; true`], {
+        cwd: REPO_ROOT,
+        env: { ...env, npm_lifecycle_event: "start" },
+        stdio: ["ignore", "pipe", "pipe"],
+      })
     : spawn(cmd[0]!, [cmd[1]!], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -51,7 +64,7 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
   }
 }
 
-describe("npm start lifecycle (node dist/scripts/stack.js)", () => {
+describe("npm start lifecycle (node dist/dev/main.js)", () => {
   let state: string;
   let env: NodeJS.ProcessEnv;
   const lock = () => JSON.parse(readFileSync(join(state, "stack.lock"), "utf8")) as LockInfo;
@@ -60,7 +73,12 @@ describe("npm start lifecycle (node dist/scripts/stack.js)", () => {
     ensureBuilt();
     state = mkdtempSync(join(tmpdir(), "estrena-start-"));
     const ports = await freePorts(SERVICE_PORTS.length);
-    env = { ...process.env, ESTRENA_STATE_DIR: state, ESTRENA_MEDIA_DIR: join(state, "media"), ESTRENA_MINIO_BIN: join(REPO_ROOT, ".estrena", "bin", "minio") };
+    env = {
+      ...process.env,
+      ESTRENA_STATE_DIR: state,
+      ESTRENA_MEDIA_DIR: join(state, "media"),
+      ESTRENA_MINIO_BIN: join(REPO_ROOT, ".estrena", "bin", "minio"),
+    };
     for (const k of ["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "WEBHOOK_AUTH_TOKEN"]) delete env[k];
     PORT_ENV.forEach((k, i) => (env[k] = String(ports[i])));
   });
@@ -73,10 +91,14 @@ describe("npm start lifecycle (node dist/scripts/stack.js)", () => {
       const gateway = `http://127.0.0.1:${env.ESTRENA_GATEWAY_PORT}`;
       expect(first.output()).toContain(`web page        ${gateway}/`);
       expect(first.output()).toContain(`MinIO console   http://127.0.0.1:${env.ESTRENA_CONSOLE_PORT}/`);
-      const health = await until("healthz 200", async () => {
-        const r = await fetch(`${gateway}/healthz`).catch(() => undefined);
-        return r?.status === 200 && r;
-      }, 30_000);
+      const health = await until(
+        "healthz 200",
+        async () => {
+          const r = await fetch(`${gateway}/healthz`).catch(() => undefined);
+          return r?.status === 200 && r;
+        },
+        30_000,
+      );
       expect(health.status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${env.ESTRENA_CONSOLE_PORT}/`)).status).toBe(200);
 
@@ -126,7 +148,10 @@ describe("npm start lifecycle (node dist/scripts/stack.js)", () => {
     const gone = spawn("true");
     await new Promise((r) => gone.once("exit", r));
     const leftover = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
-    writeFileSync(join(state, "stack.lock"), JSON.stringify({ pid: gone.pid, startedAt: "2026-01-01T00:00:00Z", urls: {}, children: { redis: leftover.pid } }));
+    writeFileSync(
+      join(state, "stack.lock"),
+      JSON.stringify({ pid: gone.pid, startedAt: "2026-01-01T00:00:00Z", urls: {}, children: { redis: leftover.pid } }),
+    );
 
     const next = runStack(env);
     try {
@@ -155,10 +180,14 @@ describe("supervision (startTestStack)", () => {
   it("restarts a service that dies, with a new process", async () => {
     const before = stack.pids().catalogue!;
     stack.killService("catalogue", { restart: true });
-    const after = await until("catalogue restarted", () => {
-      const p = stack.pids().catalogue;
-      return p !== undefined && p !== before && p;
-    }, 30_000);
+    const after = await until(
+      "catalogue restarted",
+      () => {
+        const p = stack.pids().catalogue;
+        return p !== undefined && p !== before && p;
+      },
+      30_000,
+    );
     expect(alive(before)).toBe(false);
     await until("catalogue answering", async () => (await fetch(stack.urls.healthz).catch(() => undefined))?.status === 200, 30_000);
     expect(stack.pids().catalogue).toBe(after);

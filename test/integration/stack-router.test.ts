@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudEvent, HTTP } from "cloudevents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../functions/shared/log.js";
-import { startRouter, type RouterHandle, type RouterOptions } from "../../scripts/router/router.js";
+import { createLogger } from "../../lib/runtime/log.js";
+import { startRouter, type RouterHandle, type RouterOptions } from "../../tools/router/router.js";
 
 /** A real HTTP subscriber that records what it gets and answers with whatever `respond` says. */
 interface Received {
@@ -53,7 +53,14 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 1
 
 const log = createLogger("router-test", "silent");
 const upload = (id: string) =>
-  new CloudEvent({ id, source: "minio:s3..uploads", type: "com.amazonaws.s3.ObjectCreated:Put", subject: "clip.mp4", datacontenttype: "application/json", data: { key: "clip.mp4" } });
+  new CloudEvent({
+    id,
+    source: "minio:s3..uploads",
+    type: "com.amazonaws.s3.ObjectCreated:Put",
+    subject: "clip.mp4",
+    datacontenttype: "application/json",
+    data: { key: "clip.mp4" },
+  });
 
 async function post(url: string, event: CloudEvent<unknown>, mode: "binary" | "structured" = "binary"): Promise<number> {
   const msg = mode === "binary" ? HTTP.binary(event) : HTTP.structured(event);
@@ -94,7 +101,10 @@ describe("event router (real HTTP)", () => {
     await catalogue.close();
   });
   const fresh = () => (state = mkdtempSync(join(tmpdir(), "estrena-router-")));
-  const deadLetters = () => (existsSync(join(state, "dead-letter")) ? readdirSync(join(state, "dead-letter")).map((f) => JSON.parse(readFileSync(join(state, "dead-letter", f), "utf8"))) : []);
+  const deadLetters = () =>
+    existsSync(join(state, "dead-letter"))
+      ? readdirSync(join(state, "dead-letter")).map((f) => JSON.parse(readFileSync(join(state, "dead-letter", f), "utf8")))
+      : [];
 
   it("answers 202 to a structured CloudEvent and delivers it in binary mode to every matching Trigger", async () => {
     fresh();
@@ -121,11 +131,21 @@ describe("event router (real HTTP)", () => {
     fresh();
     const r = await start();
     transcode.respond = () => {
-      const reply = HTTP.binary(new CloudEvent({ id: "r1", source: "/estrena", type: "dev.estrena.video.ready", datacontenttype: "application/json", data: { videoId: "v1" } }));
+      const reply = HTTP.binary(
+        new CloudEvent({
+          id: "r1",
+          source: "/estrena",
+          type: "dev.estrena.video.ready",
+          datacontenttype: "application/json",
+          data: { videoId: "v1" },
+        }),
+      );
       return { status: 200, headers: reply.headers as Record<string, string>, body: reply.body as string };
     };
     expect(await post(r.url, upload("e2"))).toBe(202);
-    const ready = await until("reply at catalogue", () => catalogue.received.find((x) => x.headers["ce-type"] === "dev.estrena.video.ready"));
+    const ready = await until("reply at catalogue", () =>
+      catalogue.received.find((x) => x.headers["ce-type"] === "dev.estrena.video.ready"),
+    );
     expect(ready.headers["ce-id"]).toBe("r1");
     expect(JSON.parse(ready.body)).toEqual({ videoId: "v1" });
   });
@@ -140,7 +160,13 @@ describe("event router (real HTTP)", () => {
     const gaps = transcode.received.slice(1).map((x, i) => x.at - transcode.received[i]!.at);
     expect(gaps[0]).toBeGreaterThanOrEqual(95);
     expect(gaps[1]).toBeGreaterThanOrEqual(195);
-    expect(letter).toMatchObject({ trigger: "transcode-upload", subscriber: "transcode", url: transcode.url, attempts: 3, lastStatus: 500 });
+    expect(letter).toMatchObject({
+      trigger: "transcode-upload",
+      subscriber: "transcode",
+      url: transcode.url,
+      attempts: 3,
+      lastStatus: 500,
+    });
     expect(letter.event).toMatchObject({ id: "e3", type: "com.amazonaws.s3.ObjectCreated:Put", knativeerrorcode: "500" });
     expect(catalogue.received).toHaveLength(1);
     expect(readdirSync(join(state, "router", "pending"))).toEqual([]);
@@ -159,7 +185,10 @@ describe("event router (real HTTP)", () => {
 
   it("keeps accepted deliveries in its journal across a restart", async () => {
     fresh();
-    const r = await start({ subscribers: { transcode: "http://127.0.0.1:9/", catalogue: "http://127.0.0.1:9/" }, deliveryOverrides: { retry: 5, backoffDelayMs: 60_000 } });
+    const r = await start({
+      subscribers: { transcode: "http://127.0.0.1:9/", catalogue: "http://127.0.0.1:9/" },
+      deliveryOverrides: { retry: 5, backoffDelayMs: 60_000 },
+    });
     expect(await post(r.url, upload("e5"))).toBe(202);
     await until("first attempts", () => r.pending() === 2);
     await r.close();

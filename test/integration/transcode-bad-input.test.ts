@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { harness, lavfi, run, startServices, type Harness, type Services } from "./transcode-harness.js";
+import { harness, lavfi, run, startServices, type Harness, type Services } from "../support/transcode-harness.js";
 
 /** Bad sources end `failed` with the right code, publish nothing, and leave transcode able to do the next video. */
 let services: Services;
@@ -34,7 +34,11 @@ interface Bad {
 const cases: Bad[] = [
   { name: "zero bytes", code: "not-a-video", make: async () => file("empty.mp4", "") },
   { name: "random bytes", code: "not-a-video", make: async () => file("random.mp4", randomBytes(65536)) },
-  { name: "a text file", code: "not-a-video", make: async () => file("notes.mp4", "These are my holiday notes.\nNot a video at all.\n".repeat(20)) },
+  {
+    name: "a text file",
+    code: "not-a-video",
+    make: async () => file("notes.mp4", "These are my holiday notes.\nNot a video at all.\n".repeat(20)),
+  },
   {
     name: "a truncated mp4",
     code: "truncated",
@@ -53,13 +57,21 @@ const cases: Bad[] = [
       return file("still.mp4", readFileSync(p));
     },
   },
-  { name: "an audio-only file", code: "no-video-stream", make: () => lavfi(join(tmp, "song.m4a"), 2, "sine=frequency=440:sample_rate=48000", null, ["-c:a", "aac"]) },
+  {
+    name: "an audio-only file",
+    code: "no-video-stream",
+    make: () => lavfi(join(tmp, "song.m4a"), 2, "sine=frequency=440:sample_rate=48000", null, ["-c:a", "aac"]),
+  },
   {
     name: "an HLS playlist disguised as mp4",
     code: "unsafe-input",
     make: async () => file("playlist.mp4", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n"),
   },
-  { name: "a concat list disguised as mp4", code: "unsafe-input", make: async () => file("concat.mp4", "ffconcat version 1.0\nfile '/etc/passwd'\n") },
+  {
+    name: "a concat list disguised as mp4",
+    code: "unsafe-input",
+    make: async () => file("concat.mp4", "ffconcat version 1.0\nfile '/etc/passwd'\n"),
+  },
   {
     name: "absurd declared dimensions",
     code: "too-large",
@@ -88,7 +100,8 @@ describe("transcode: bad inputs fail with stable codes", () => {
     expect((events[0]!.data as { error: { code: string } }).error.code).toBe(c.code);
     // Nothing published for it, and the source is kept.
     const published: string[] = [];
-    for await (const o of services.minio.listObjectsV2("stream", `videos/${vid}/`, true) as AsyncIterable<{ name: string }>) published.push(o.name);
+    for await (const o of services.minio.listObjectsV2("stream", `videos/${vid}/`, true) as AsyncIterable<{ name: string }>)
+      published.push(o.name);
     expect(published).toEqual([]);
     expect((await services.minio.statObject("uploads", `bad/${c.name.replace(/\W+/g, "-")}`)).size).toBeGreaterThanOrEqual(0);
   });

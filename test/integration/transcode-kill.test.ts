@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { HTTP, type CloudEvent } from "cloudevents";
 import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { videoId } from "../../functions/shared/ids.js";
+import { videoId } from "../../lib/runtime/ids.js";
 import { freePorts, startTestStack, type TestStack } from "../support/stack.js";
-import { inspect, lavfi, sourceDuration } from "./transcode-harness.js";
+import { inspect, lavfi, sourceDuration } from "../support/transcode-harness.js";
 
 /**
  * The full stack (MinIO notification → ingest → router → transcode, replies through the router), with the catalogue
@@ -39,7 +39,14 @@ beforeAll(async () => {
   stack = await startTestStack({
     without: ["watcher", "gateway"],
     subscribers: { catalogue: `http://127.0.0.1:${port}/` },
-    env: { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "4", X264_PRESET: "superfast", JOB_LOCK_SECONDS: "4", CHUNK_PARALLELISM: "1" },
+    env: {
+      SEGMENT_SECONDS: "2",
+      CHUNK_SECONDS: "4",
+      FIRST_CHUNK_SECONDS: "4",
+      X264_PRESET: "superfast",
+      JOB_LOCK_SECONDS: "4",
+      CHUNK_PARALLELISM: "1",
+    },
   });
 });
 afterAll(async () => {
@@ -61,7 +68,10 @@ async function until<T>(what: string, f: () => T | undefined | null | false, ms:
 
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -69,17 +79,34 @@ function childrenOf(pid: number): number[] {
 
 describe("transcode: a worker killed mid-chunk", () => {
   it("is redelivered, taken over and completes", async () => {
-    const src = await lavfi(join(tmp, "kill.mp4"), 12, "testsrc2=size=640x360:rate=30", "sine=frequency=440:sample_rate=48000", ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]);
-    const minio = new Client({ endPoint: "127.0.0.1", port: stack.ports.minio, useSSL: false, accessKey: stack.credentials.user, secretKey: stack.credentials.password });
+    const src = await lavfi(join(tmp, "kill.mp4"), 12, "testsrc2=size=640x360:rate=30", "sine=frequency=440:sample_rate=48000", [
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-c:a",
+      "aac",
+    ]);
+    const minio = new Client({
+      endPoint: "127.0.0.1",
+      port: stack.ports.minio,
+      useSSL: false,
+      accessKey: stack.credentials.user,
+      secretKey: stack.credentials.password,
+    });
     const info = await minio.putObject("uploads", "kill.mp4", readFileSync(src));
     const vid = videoId("uploads", "kill.mp4", info.etag);
 
     // As soon as transcode runs an ffmpeg (the first chunk or the audio), kill both.
     const pid = stack.pids().transcode!;
-    const ffmpegs = await until("a chunk encoding", () => {
-      const c = childrenOf(pid);
-      return c.length ? c : null;
-    }, 120_000);
+    const ffmpegs = await until(
+      "a chunk encoding",
+      () => {
+        const c = childrenOf(pid);
+        return c.length ? c : null;
+      },
+      120_000,
+    );
     expect(of(vid, "dev.estrena.video.ready")).toHaveLength(0);
     stack.killService("transcode", { restart: true });
     for (const p of ffmpegs) {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMetrics, type Metrics } from "../../functions/shared/metrics.js";
-import { harness, lavfi, startServices, type Harness, type Services } from "./transcode-harness.js";
+import { createMetrics, type Metrics } from "../../lib/runtime/metrics.js";
+import { harness, lavfi, startServices, type Harness, type Services } from "../support/transcode-harness.js";
 
 /*
  * The transcode numbers docs/operations.md tunes by: seconds per source second per job, and chunks waiting
@@ -46,7 +46,14 @@ describe("transcode metrics", () => {
   });
 
   it("records seconds per source second for every chunk and the audio, and nothing waits once the video is ready", async () => {
-    const src = await lavfi(join(tmp, "m.mp4"), 6, "testsrc2=size=320x180:rate=30", "sine=frequency=440:sample_rate=48000", ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]);
+    const src = await lavfi(join(tmp, "m.mp4"), 6, "testsrc2=size=320x180:rate=30", "sine=frequency=440:sample_rate=48000", [
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-c:a",
+      "aac",
+    ]);
     await h.transcode(src, "m.mp4");
     const processing = h.videoEvents.find((e) => e.type === "dev.estrena.video.processing")?.data as { chunks: number } | undefined;
     expect(h.videoEvents.map((e) => e.type)).toContain("dev.estrena.video.ready");

@@ -5,8 +5,18 @@ import type { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deps } from "../../functions/transcode/deps.js";
 import { jobEvent } from "../../functions/transcode/jobs.js";
-import { parsePlan } from "../../functions/transcode/plan.js";
-import { harness, inspect, lavfi, run, sourceDuration, startServices, streamText, type Harness, type Services } from "./transcode-harness.js";
+import { parsePlan } from "../../lib/media/plan.js";
+import {
+  harness,
+  inspect,
+  lavfi,
+  run,
+  sourceDuration,
+  startServices,
+  streamText,
+  type Harness,
+  type Services,
+} from "../support/transcode-harness.js";
 
 /**
  * Publishing order, idempotency and recovery, driven job by job: real ffmpeg, MinIO and Redis, the transcode core
@@ -18,7 +28,14 @@ let ffmpegRuns = 0;
 /** When set, runs after the audio's ffmpeg has finished and before the audio job goes on (to look at what it published). */
 let afterAudioEncode: (() => Promise<void>) | null = null;
 const tmp = mkdtempSync(join(tmpdir(), "estrena-tx-pipe-"));
-const env = { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "4", FIRST_CHUNK_SECONDS: "2", CHUNK_PARALLELISM: "1", X264_PRESET: "superfast", JOB_LOCK_SECONDS: "3" };
+const env = {
+  SEGMENT_SECONDS: "2",
+  CHUNK_SECONDS: "4",
+  FIRST_CHUNK_SECONDS: "2",
+  CHUNK_PARALLELISM: "1",
+  X264_PRESET: "superfast",
+  JOB_LOCK_SECONDS: "3",
+};
 
 beforeAll(async () => {
   services = await startServices();
@@ -38,14 +55,24 @@ afterAll(async () => {
 });
 
 const source = (name: string, seconds: number) =>
-  lavfi(join(tmp, name), seconds, "testsrc2=size=320x240:rate=30", "sine=frequency=440:sample_rate=48000", ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]);
+  lavfi(join(tmp, name), seconds, "testsrc2=size=320x240:rate=30", "sine=frequency=440:sample_rate=48000", [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-c:a",
+    "aac",
+  ]);
 const take = (type: string) => {
   const i = h.queue.findIndex((e) => e.type === type);
   expect(i, `a queued ${type}`).toBeGreaterThanOrEqual(0);
   return h.queue.splice(i, 1)[0]!;
 };
 async function exists(key: string): Promise<boolean> {
-  return services.minio.statObject("stream", key).then(() => true, () => false);
+  return services.minio.statObject("stream", key).then(
+    () => true,
+    () => false,
+  );
 }
 async function drain(): Promise<void> {
   while (h.queue.length) await h.deliver(h.queue.shift()!);
@@ -61,7 +88,11 @@ describe("transcode: progressive, ordered publishing", () => {
     const chunk0 = take("dev.estrena.transcode.chunk");
     const audio = take("dev.estrena.transcode.audio");
     const plan = parsePlan((chunk0.data as { plan: unknown }).plan);
-    expect(plan.chunks.map((c) => [c.start, c.duration])).toEqual([[0, 2], [2, 4], [6, 4]]);
+    expect(plan.chunks.map((c) => [c.start, c.duration])).toEqual([
+      [0, 2],
+      [2, 4],
+      [6, 4],
+    ]);
 
     // Chunk 0 alone cannot be published: its audio is not there yet.
     await h.deliver(chunk0);
@@ -86,7 +117,11 @@ describe("transcode: progressive, ordered publishing", () => {
     expect((await streamText(services.minio, `${dir}240p.m3u8`)).match(/^240p_.*\.m4s$/gm)).toEqual(["240p_0000_000.m4s"]);
     await h.deliver(chunk1);
     expect((await streamText(services.minio, `${dir}240p.m3u8`)).match(/^240p_.*\.m4s$/gm)).toEqual([
-      "240p_0000_000.m4s", "240p_0001_000.m4s", "240p_0001_001.m4s", "240p_0002_000.m4s", "240p_0002_001.m4s",
+      "240p_0000_000.m4s",
+      "240p_0001_000.m4s",
+      "240p_0001_001.m4s",
+      "240p_0002_000.m4s",
+      "240p_0002_001.m4s",
     ]);
     await drain();
 
@@ -95,7 +130,9 @@ describe("transcode: progressive, ordered publishing", () => {
     const final = await streamText(services.minio, `${dir}240p.m3u8`);
     expect(final).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
     expect(final.trimEnd().endsWith("#EXT-X-ENDLIST")).toBe(true);
-    const progress = h.videoEvents.filter((e) => e.type === "dev.estrena.video.progress" && (e.data as { videoId: string }).videoId === vid).map((e) => (e.data as { progress: number }).progress);
+    const progress = h.videoEvents
+      .filter((e) => e.type === "dev.estrena.video.progress" && (e.data as { videoId: string }).videoId === vid)
+      .map((e) => (e.data as { progress: number }).progress);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { harness, inspect, lavfi, run, sourceDuration, startServices, type Harness, type Services } from "./transcode-harness.js";
+import { harness, inspect, lavfi, run, sourceDuration, startServices, type Harness, type Services } from "../support/transcode-harness.js";
 
 /**
  * Each source shape reaches `ready` with checked output. Sources are tiny lavfi clips; with 2 s segments and 4 s
@@ -41,12 +41,33 @@ interface Shape {
 
 const shapes: Shape[] = [
   {
-    name: "landscape 1080p", file: "land.mp4", seconds: 2, video: "testsrc2=size=1920x1080:rate=30", audio: tone, args: [...X264, ...AAC],
-    ladder: [["1080p", 1920, 1080, 30], ["720p", 1280, 720, 30], ["480p", 854, 480, 30], ["360p", 640, 360, 30], ["240p", 426, 240, 30]], audioOut: true,
+    name: "landscape 1080p",
+    file: "land.mp4",
+    seconds: 2,
+    video: "testsrc2=size=1920x1080:rate=30",
+    audio: tone,
+    args: [...X264, ...AAC],
+    ladder: [
+      ["1080p", 1920, 1080, 30],
+      ["720p", 1280, 720, 30],
+      ["480p", 854, 480, 30],
+      ["360p", 640, 360, 30],
+      ["240p", 426, 240, 30],
+    ],
+    audioOut: true,
   },
   {
-    name: "portrait by rotation metadata", file: "rot.mp4", seconds: 3, video: "testsrc2=size=640x360:rate=30", audio: tone, args: [...X264, ...AAC],
-    ladder: [["360p", 360, 640, 30], ["240p", 240, 426, 30]], audioOut: true,
+    name: "portrait by rotation metadata",
+    file: "rot.mp4",
+    seconds: 3,
+    video: "testsrc2=size=640x360:rate=30",
+    audio: tone,
+    args: [...X264, ...AAC],
+    ladder: [
+      ["360p", 360, 640, 30],
+      ["240p", 240, 426, 30],
+    ],
+    audioOut: true,
     post: async (p) => {
       const out = p.replace(".mp4", "-r.mp4");
       await run("ffmpeg", ["-v", "error", "-y", "-i", p, "-c", "copy", "-metadata:s:v:0", "rotate=90", out]);
@@ -54,32 +75,104 @@ const shapes: Shape[] = [
     },
   },
   {
-    name: "4:3 with odd dimensions", file: "odd.mp4", seconds: 3, video: "testsrc2=size=641x481:rate=25", audio: tone, args: [...X264, "-pix_fmt", "yuv444p", ...AAC],
-    ladder: [["480p", 640, 480, 25], ["360p", 480, 360, 25], ["240p", 320, 240, 25]], audioOut: true,
-  },
-  { name: "no audio", file: "silent.mp4", seconds: 3, video: "testsrc2=size=320x240:rate=30", audio: null, args: X264, ladder: [["240p", 320, 240, 30]], audioOut: false },
-  {
-    name: "5.1 audio", file: "surround.mkv", seconds: 3, video: "testsrc2=size=320x240:rate=30", audio: "sine=frequency=300:sample_rate=48000", args: [...X264, "-ac", "6", "-c:a", "ac3"],
-    ladder: [["240p", 320, 240, 30]], audioOut: true,
-  },
-  {
-    name: "60 fps", file: "fps60.mp4", seconds: 2, video: "testsrc2=size=1280x720:rate=60", audio: tone, args: [...X264, ...AAC],
-    ladder: [["720p", 1280, 720, 60], ["480p", 854, 480, 30], ["360p", 640, 360, 30], ["240p", 426, 240, 30]], audioOut: true,
-  },
-  {
-    name: "variable frame rate", file: "vfr.mkv", seconds: 5, video: "testsrc2=size=320x240:rate=30,select='not(eq(mod(n\\,4)\\,1))*not(between(n\\,40\\,55))'", audio: tone,
-    args: [...X264, "-vsync", "vfr", ...AAC], ladder: [["240p", 320, 240, 30]], audioOut: true,
-  },
-  { name: "10-bit", file: "ten.mp4", seconds: 3, video: "testsrc2=size=320x240:rate=30", audio: tone, args: [...X264, "-pix_fmt", "yuv420p10le", ...AAC], ladder: [["240p", 320, 240, 30]], audioOut: true },
-  {
-    name: "VP9 in WebM", file: "vp9.webm", seconds: 3, video: "testsrc2=size=320x240:rate=30", audio: tone,
-    args: ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-c:a", "libopus"], ladder: [["240p", 320, 240, 30]], audioOut: true,
+    name: "4:3 with odd dimensions",
+    file: "odd.mp4",
+    seconds: 3,
+    video: "testsrc2=size=641x481:rate=25",
+    audio: tone,
+    args: [...X264, "-pix_fmt", "yuv444p", ...AAC],
+    ladder: [
+      ["480p", 640, 480, 25],
+      ["360p", 480, 360, 25],
+      ["240p", 320, 240, 25],
+    ],
+    audioOut: true,
   },
   {
-    name: "HEVC in Matroska", file: "hevc.mkv", seconds: 3, video: "testsrc2=size=320x240:rate=30", audio: tone, args: ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", ...AAC],
-    ladder: [["240p", 320, 240, 30]], audioOut: true,
+    name: "no audio",
+    file: "silent.mp4",
+    seconds: 3,
+    video: "testsrc2=size=320x240:rate=30",
+    audio: null,
+    args: X264,
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: false,
   },
-  { name: "long enough to chunk (3 chunks)", file: "long.mp4", seconds: 12, video: "testsrc2=size=320x240:rate=30", audio: tone, args: [...X264, ...AAC], ladder: [["240p", 320, 240, 30]], audioOut: true },
+  {
+    name: "5.1 audio",
+    file: "surround.mkv",
+    seconds: 3,
+    video: "testsrc2=size=320x240:rate=30",
+    audio: "sine=frequency=300:sample_rate=48000",
+    args: [...X264, "-ac", "6", "-c:a", "ac3"],
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: true,
+  },
+  {
+    name: "60 fps",
+    file: "fps60.mp4",
+    seconds: 2,
+    video: "testsrc2=size=1280x720:rate=60",
+    audio: tone,
+    args: [...X264, ...AAC],
+    ladder: [
+      ["720p", 1280, 720, 60],
+      ["480p", 854, 480, 30],
+      ["360p", 640, 360, 30],
+      ["240p", 426, 240, 30],
+    ],
+    audioOut: true,
+  },
+  {
+    name: "variable frame rate",
+    file: "vfr.mkv",
+    seconds: 5,
+    video: "testsrc2=size=320x240:rate=30,select='not(eq(mod(n\\,4)\\,1))*not(between(n\\,40\\,55))'",
+    audio: tone,
+    args: [...X264, "-vsync", "vfr", ...AAC],
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: true,
+  },
+  {
+    name: "10-bit",
+    file: "ten.mp4",
+    seconds: 3,
+    video: "testsrc2=size=320x240:rate=30",
+    audio: tone,
+    args: [...X264, "-pix_fmt", "yuv420p10le", ...AAC],
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: true,
+  },
+  {
+    name: "VP9 in WebM",
+    file: "vp9.webm",
+    seconds: 3,
+    video: "testsrc2=size=320x240:rate=30",
+    audio: tone,
+    args: ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-c:a", "libopus"],
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: true,
+  },
+  {
+    name: "HEVC in Matroska",
+    file: "hevc.mkv",
+    seconds: 3,
+    video: "testsrc2=size=320x240:rate=30",
+    audio: tone,
+    args: ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", ...AAC],
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: true,
+  },
+  {
+    name: "long enough to chunk (3 chunks)",
+    file: "long.mp4",
+    seconds: 12,
+    video: "testsrc2=size=320x240:rate=30",
+    audio: tone,
+    args: [...X264, ...AAC],
+    ladder: [["240p", 320, 240, 30]],
+    audioOut: true,
+  },
 ];
 
 describe("transcode: source shapes reach ready with checked output", () => {
@@ -114,7 +207,9 @@ describe("transcode: source shapes reach ready with checked output", () => {
     // Segment i starts on a keyframe at the playlist's time for it, to within one frame (the first at the first frame,
     // which a source may place a frame after 0 to keep A/V sync; VFR sources with millisecond timestamps land a frame late).
     if (process.env.TX_DEBUG) console.log(shape.name, ref.keyframes, ref.extinf, ref.firstPts);
-    ref.keyframes.forEach((k, i) => expect(Math.abs(k - (i === 0 ? ref.firstPts : starts[i]!)), `segment ${i}`).toBeLessThanOrEqual(1 / ref.frameRate + 0.002));
+    ref.keyframes.forEach((k, i) =>
+      expect(Math.abs(k - (i === 0 ? ref.firstPts : starts[i]!)), `segment ${i}`).toBeLessThanOrEqual(1 / ref.frameRate + 0.002),
+    );
     if (shape.audioOut) {
       expect(out.master).toContain('TYPE=AUDIO,GROUP-ID="audio"');
       expect(out.audio?.channels).toBe(2);

@@ -11,7 +11,9 @@ import { ROOT, allManifests, ofKind } from "./support/manifests.js";
 const manifests = allManifests();
 const services = ofKind(manifests, "serving.knative.dev/v1", "Service");
 const servingConfig = (name: string): Record<string, string> => {
-  const cm = manifests.find((m) => m.doc.kind === "ConfigMap" && m.doc.metadata.namespace === "knative-serving" && m.doc.metadata.name === name);
+  const cm = manifests.find(
+    (m) => m.doc.kind === "ConfigMap" && m.doc.metadata.namespace === "knative-serving" && m.doc.metadata.name === name,
+  );
   if (!cm) throw new Error(`no ${name} ConfigMap`);
   return cm.doc.data as Record<string, string>;
 };
@@ -91,7 +93,9 @@ describe("Knative autoscaling settings", () => {
   });
 
   it("keeps everything but the gateway off the public ingress", () => {
-    const publicNames = services.filter((s) => s.doc.metadata.labels?.["networking.knative.dev/visibility"] !== "cluster-local").map((s) => s.doc.metadata.name);
+    const publicNames = services
+      .filter((s) => s.doc.metadata.labels?.["networking.knative.dev/visibility"] !== "cluster-local")
+      .map((s) => s.doc.metadata.name);
     expect(publicNames).toEqual(["gateway"]);
   });
 });
@@ -100,7 +104,11 @@ describe("docs/operations.md", () => {
   const doc = readFileSync(join(ROOT, "docs/operations.md"), "utf8");
 
   it("explains every autoscaling annotation and every serving setting the manifests set", () => {
-    const annotations = services.flatMap((s) => Object.keys((s.doc.spec as { template: Template }).template.metadata.annotations).filter((k) => k.startsWith("autoscaling.knative.dev/")).map((k) => k.slice("autoscaling.knative.dev/".length)));
+    const annotations = services.flatMap((s) =>
+      Object.keys((s.doc.spec as { template: Template }).template.metadata.annotations)
+        .filter((k) => k.startsWith("autoscaling.knative.dev/"))
+        .map((k) => k.slice("autoscaling.knative.dev/".length)),
+    );
     const settings = ["config-autoscaler", "config-defaults"].flatMap((n) => Object.keys(servingConfig(n)));
     const knobs = [...new Set([...annotations.filter((a) => a !== "class"), ...settings, "containerConcurrency", "timeoutSeconds"])];
     expect(knobs.filter((k) => !doc.includes(`\`${k}\``))).toEqual([]);

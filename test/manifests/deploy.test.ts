@@ -33,13 +33,18 @@ describe("deploy:minikube and the images", () => {
   });
 
   it("builds every image the manifests and compose run, each a Dockerfile target", () => {
-    const used = new Set([...imagesIn(JSON.stringify(allManifests().map((m) => m.doc))), ...imagesIn(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8"))]);
+    const used = new Set([
+      ...imagesIn(JSON.stringify(allManifests().map((m) => m.doc))),
+      ...imagesIn(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")),
+    ]);
     expect([...used].sort()).toEqual([...targets].sort());
     expect(targets.filter((t) => !stages.includes(t))).toEqual([]);
   });
 
   it("builds compose images from the same targets they are tagged with", () => {
-    const compose = parse(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")) as { services: Record<string, { image?: string; build?: { target?: string } }> };
+    const compose = parse(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")) as {
+      services: Record<string, { image?: string; build?: { target?: string } }>;
+    };
     const mismatched = Object.entries(compose.services)
       .filter(([, s]) => s.build)
       .filter(([, s]) => s.image !== `dev.local/estrena/${s.build!.target}:${/:([^:]+)$/.exec(s.image ?? "")?.[1]}`)

@@ -15,7 +15,8 @@ function gatedFields(data: unknown, schema: Record<string, unknown> | undefined,
   if (!schema || data === null || typeof data !== "object") return [];
   const flag = typeof schema.description === "string" ? FLAG.exec(schema.description)?.[1] : undefined;
   const here = flag && path ? [`${path} needs ${flag}`] : [];
-  if (Array.isArray(data)) return [...here, ...data.flatMap((d, i) => gatedFields(d, schema.items as Record<string, unknown>, `${path}[${i}]`))];
+  if (Array.isArray(data))
+    return [...here, ...data.flatMap((d, i) => gatedFields(d, schema.items as Record<string, unknown>, `${path}[${i}]`))];
   const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
   if (!props) return here;
   return [
@@ -37,7 +38,12 @@ function schemaErrors(m: Manifest): string[] {
 describe("Knative manifests against the CRD schemas, strictly", () => {
   it("covers the kinds we deploy", () => {
     const kinds = [...new Set(knative.map((m) => `${m.doc.apiVersion} ${m.doc.kind}`))].sort();
-    expect(kinds).toEqual(["eventing.knative.dev/v1 Broker", "eventing.knative.dev/v1 Trigger", "serving.knative.dev/v1 Service", "sources.knative.dev/v1 SinkBinding"]);
+    expect(kinds).toEqual([
+      "eventing.knative.dev/v1 Broker",
+      "eventing.knative.dev/v1 Trigger",
+      "serving.knative.dev/v1 Service",
+      "sources.knative.dev/v1 SinkBinding",
+    ]);
   });
 
   it("has 0 schema errors", () => {
@@ -64,13 +70,17 @@ describe("Knative manifests against the CRD schemas, strictly", () => {
     const svc = knative.find((m) => m.doc.kind === "Service")!;
     const doc = structuredClone(svc.doc) as { spec: { template: { spec: Record<string, unknown> } } };
     doc.spec.template.spec.securityContext = { fsGroup: 1 };
-    const schema = (JSON.parse(readFileSync(join(dir, "serving.knative.dev_v1_Service.json"), "utf8")) as { schema: Record<string, unknown> }).schema;
+    const schema = (
+      JSON.parse(readFileSync(join(dir, "serving.knative.dev_v1_Service.json"), "utf8")) as { schema: Record<string, unknown> }
+    ).schema;
     expect(gatedFields(doc, schema, "")).toEqual(["/spec/template/spec/securityContext needs kubernetes.podspec-securitycontext"]);
   });
 
   it("has Service PodSpecs that are valid core PodSpecs", () => {
     const services = knative.filter((m) => m.doc.kind === "Service");
-    const errors = services.flatMap((m) => knativePodSpecErrors(m.file, (m.doc.spec as { template: { spec: Record<string, unknown> } }).template.spec));
+    const errors = services.flatMap((m) =>
+      knativePodSpecErrors(m.file, (m.doc.spec as { template: { spec: Record<string, unknown> } }).template.spec),
+    );
     expect(errors).toEqual([]);
   });
 
@@ -98,6 +108,8 @@ describe("Knative manifests against the CRD schemas, strictly", () => {
     if (!original) throw new Error("no Service manifest");
     const doc = structuredClone(original.doc) as { spec: { template: { spec: Record<string, unknown> } } };
     doc.spec.template.spec.containerConcurrency = "one";
-    expect(schemaErrors({ file: original.file, doc: doc as never })).toEqual([`${original.file}: /spec/template/spec/containerConcurrency must be integer`]);
+    expect(schemaErrors({ file: original.file, doc: doc as never })).toEqual([
+      `${original.file}: /spec/template/spec/containerConcurrency must be integer`,
+    ]);
   });
 });

@@ -12,7 +12,12 @@ describe("vendored Knative schemas", () => {
   // is then the source. Where they exist, the vendored files must be exactly what the script generates from them.
   it.runIf(existsSync(SHARED))("match a fresh generation from ../shared/knative-crds", () => {
     const fresh = renderSchemas(SHARED);
-    const vendored = new Map(readdirSync(VENDORED).filter((f) => f.endsWith(".json")).sort().map((f) => [f, readFileSync(join(VENDORED, f), "utf8")]));
+    const vendored = new Map(
+      readdirSync(VENDORED)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+        .map((f) => [f, readFileSync(join(VENDORED, f), "utf8")]),
+    );
     expect([...vendored.keys()]).toEqual([...fresh.keys()]);
     for (const [name, text] of fresh) expect(vendored.get(name), name).toBe(text);
   });

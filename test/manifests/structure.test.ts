@@ -36,7 +36,8 @@ describe("manifest layout", () => {
       const { kind, metadata } = m.doc;
       const out: string[] = [];
       if (kind !== "Namespace" && !metadata.namespace) out.push(`${m.file}: no namespace`);
-      if (kind !== "Namespace" && metadata.namespace !== "estrena" && !(kind === "ConfigMap" && metadata.namespace === "knative-serving")) out.push(`${m.file}: namespace ${metadata.namespace}`);
+      if (kind !== "Namespace" && metadata.namespace !== "estrena" && !(kind === "ConfigMap" && metadata.namespace === "knative-serving"))
+        out.push(`${m.file}: namespace ${metadata.namespace}`);
       if (!metadata.labels?.["app.kubernetes.io/name"]) out.push(`${m.file}: no app.kubernetes.io/name label`);
       if (metadata.labels?.["app.kubernetes.io/part-of"] !== "estrena") out.push(`${m.file}: no part-of label`);
       return out;
@@ -56,10 +57,13 @@ describe("manifest layout", () => {
   it("never commits a Secret, only references to estrena-credentials", () => {
     expect(manifests.filter((m) => m.doc.kind === "Secret").map((m) => m.file)).toEqual([]);
     const refs = new Set<string>();
-    JSON.stringify(manifests.map((m) => m.doc), (k, v: unknown) => {
-      if (k === "secretKeyRef" || k === "secretRef") refs.add((v as { name: string }).name);
-      return v;
-    });
+    JSON.stringify(
+      manifests.map((m) => m.doc),
+      (k, v: unknown) => {
+        if (k === "secretKeyRef" || k === "secretRef") refs.add((v as { name: string }).name);
+        return v;
+      },
+    );
     expect([...refs]).toEqual(["estrena-credentials"]);
   });
 });

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { createLogger } from "../../functions/shared/log.js";
-import { startStack, type StackHandle, type StackOptions } from "../../scripts/stack.js";
-import { REPO_ROOT, SERVICE_PORTS, type Ports } from "../../scripts/stack-config.js";
+import { createLogger } from "../../lib/runtime/log.js";
+import { startStack, type StackHandle, type StackOptions } from "../../dev/stack.js";
+import { REPO_ROOT, SERVICE_PORTS, type Ports } from "../../lib/runtime/stack-settings.js";
 
 export type TestStack = StackHandle & {
   /** Stops the stack and deletes its state directory (kept when ESTRENA_KEEP_TEST_STATE=1, for reading logs). */
@@ -15,11 +15,15 @@ export type TestStack = StackHandle & {
 /** Ports nobody is listening on right now, all distinct. */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const srv = createServer();
-      srv.once("error", reject);
-      srv.listen(0, () => resolve(srv));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const srv = createServer();
+          srv.once("error", reject);
+          srv.listen(0, () => resolve(srv));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -41,15 +45,22 @@ function newestMtime(dir: string, ext: string): number {
  * with `npx vitest run`, recompile if any source is newer than its output (type errors are reported, not fatal).
  */
 export function ensureBuilt(): void {
-  const stale = ["functions", "scripts"].some((d) => {
+  const stale = ["functions", "lib", "tools", "dev", "scripts"].some((d) => {
     const src = join(REPO_ROOT, d);
-    return existsSync(src) && newestMtime(src, ".ts") > (existsSync(join(REPO_ROOT, "dist", d)) ? newestMtime(join(REPO_ROOT, "dist", d), ".js") : 0);
+    return (
+      existsSync(src) &&
+      newestMtime(src, ".ts") > (existsSync(join(REPO_ROOT, "dist", d)) ? newestMtime(join(REPO_ROOT, "dist", d), ".js") : 0)
+    );
   });
   if (!stale) return;
   try {
-    execFileSync(process.execPath, [join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO_ROOT, "tsconfig.json")], { stdio: "pipe" });
+    execFileSync(process.execPath, [join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(REPO_ROOT, "tsconfig.json")], {
+      stdio: "pipe",
+    });
   } catch (err) {
-    process.stderr.write(`tsc reported errors (output was still written):\n${String((err as { stdout?: Buffer }).stdout ?? "").slice(0, 2000)}\n`);
+    process.stderr.write(
+      `tsc reported errors (output was still written):\n${String((err as { stdout?: Buffer }).stdout ?? "").slice(0, 2000)}\n`,
+    );
   }
 }
 

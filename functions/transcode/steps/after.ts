@@ -1,9 +1,9 @@
 import type { CloudEvent } from "cloudevents";
-import { estrenaEvent } from "../../shared/events.js";
-import type { Rendition } from "../../shared/video.js";
+import { estrenaEvent } from "../../../lib/contracts/events.js";
+import type { Rendition } from "../../../lib/contracts/video.js";
 import type { Deps } from "../deps.js";
 import { chunkJobName, jobEvent } from "../jobs.js";
-import type { Plan } from "../plan.js";
+import type { Plan } from "../../../lib/media/plan.js";
 import { expectedJobs, publish } from "../publish.js";
 import { doneJobs } from "../work.js";
 

@@ -1,11 +1,11 @@
 import type { CloudEvent } from "cloudevents";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { streamPrefix } from "../../shared/ids.js";
+import { streamPrefix } from "../../../lib/runtime/ids.js";
 import type { Deps } from "../deps.js";
-import { audioCommand, names } from "../ffmpeg-args.js";
-import type { Plan } from "../plan.js";
-import { readMediaPlaylist } from "../playlist.js";
+import { audioCommand, names } from "../../../lib/media/ffmpeg-args.js";
+import type { Plan } from "../../../lib/media/plan.js";
+import { readMediaPlaylist } from "../../../lib/media/playlist.js";
 import { publish } from "../publish.js";
 import { jobKeys, readJson, sourceFile, underLock, type AudioManifest, type SegmentRecord } from "../work.js";
 import { afterJob, playableEvent } from "./after.js";
@@ -92,6 +92,7 @@ async function finishedSegments(dir: string): Promise<SegmentRecord[]> {
   const text = await readFile(join(dir, names.audioPlaylist), "utf8").catch(() => null);
   if (text === null) return [];
   const out: SegmentRecord[] = [];
-  for (const s of readMediaPlaylist(text).segments) out.push({ uri: s.uri, duration: s.duration, bytes: (await stat(join(dir, s.uri))).size });
+  for (const s of readMediaPlaylist(text).segments)
+    out.push({ uri: s.uri, duration: s.duration, bytes: (await stat(join(dir, s.uri))).size });
   return out;
 }

@@ -1,17 +1,17 @@
 import type { CloudEvent } from "cloudevents";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { avcCodecString } from "../codecs.js";
-import { ErrorCode, EstrenaError } from "../../shared/errors.js";
-import { estrenaEvent } from "../../shared/events.js";
-import { streamPrefix } from "../../shared/ids.js";
-import { nextChunks, segmentCount } from "../chunks.js";
+import { avcCodecString } from "../../../lib/media/codecs.js";
+import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
+import { estrenaEvent } from "../../../lib/contracts/events.js";
+import { streamPrefix } from "../../../lib/runtime/ids.js";
+import { nextChunks, segmentCount } from "../../../lib/media/chunks.js";
 import type { Deps } from "../deps.js";
-import { chunkCommand, names } from "../ffmpeg-args.js";
+import { chunkCommand, names } from "../../../lib/media/ffmpeg-args.js";
 import { chunkJobName, jobEvent } from "../jobs.js";
-import type { Plan } from "../plan.js";
+import type { Plan } from "../../../lib/media/plan.js";
 import { expectedJobs } from "../publish.js";
-import { spriteName } from "../thumbnails.js";
+import { spriteName } from "../../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, sourceFile, underLock, type ChunkManifest } from "../work.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
 import { afterJob } from "./after.js";
@@ -32,7 +32,12 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
       const doneBefore = await doneJobs(deps, vid, expectedJobs(plan).length);
       const doneSeconds = plan.chunks.filter((c) => doneBefore.has(chunkJobName(c.index))).reduce((t, c) => t + c.duration, 0);
       const report = progressReporter(deps, plan, doneSeconds, chunk.duration);
-      await deps.ffmpeg(chunkCommand(plan, chunk, src, work.dir), { mediaSeconds: chunk.duration, mediaStart: chunk.start, signal: lost, onProgress: report });
+      await deps.ffmpeg(chunkCommand(plan, chunk, src, work.dir), {
+        mediaSeconds: chunk.duration,
+        mediaStart: chunk.start,
+        signal: lost,
+        onProgress: report,
+      });
 
       const rungs: Record<string, Awaited<ReturnType<typeof producedSegments>>> = {};
       for (const r of plan.rungs) rungs[r.name] = await producedSegments(work.dir, names.mediaPlaylist(r.name));
@@ -46,7 +51,10 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
         return tile;
       });
       if (ref.length !== segmentCount(chunk, plan.segmentSeconds)) {
-        deps.log.warn({ videoId: vid, chunk: n, segments: ref.length, expected: segmentCount(chunk, plan.segmentSeconds) }, "unexpected segment count");
+        deps.log.warn(
+          { videoId: vid, chunk: n, segments: ref.length, expected: segmentCount(chunk, plan.segmentSeconds) },
+          "unexpected segment count",
+        );
       }
 
       const files = [
@@ -84,7 +92,9 @@ function progressReporter(deps: Deps, plan: Plan, doneSeconds: number, chunkSeco
     const progress = Math.min(0.99, (doneSeconds + f * chunkSeconds) / plan.probe.duration);
     void deps.state
       .raiseProgress(plan.videoId, progress)
-      .then((raised) => (raised ? deps.emit(estrenaEvent("dev.estrena.video.progress", { videoId: plan.videoId, progress: round3(progress) })) : undefined))
+      .then((raised) =>
+        raised ? deps.emit(estrenaEvent("dev.estrena.video.progress", { videoId: plan.videoId, progress: round3(progress) })) : undefined,
+      )
       .catch((err: unknown) => deps.log.warn({ err, videoId: plan.videoId }, "progress event not sent"));
   };
 }

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Deps } from "../deps.js";
-import { readMediaPlaylist } from "../playlist.js";
-import type { Plan } from "../plan.js";
+import { readMediaPlaylist } from "../../../lib/media/playlist.js";
+import type { Plan } from "../../../lib/media/plan.js";
 import type { SegmentRecord } from "../work.js";
 
 /** A scratch directory for one attempt at one job; a retried job never sees a dead attempt's files. */

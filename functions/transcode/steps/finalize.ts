@@ -1,11 +1,11 @@
 import type { CloudEvent } from "cloudevents";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorCode, EstrenaError } from "../../shared/errors.js";
-import { estrenaEvent } from "../../shared/events.js";
-import type { Rendition } from "../../shared/video.js";
+import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
+import { estrenaEvent } from "../../../lib/contracts/events.js";
+import type { Rendition } from "../../../lib/contracts/video.js";
 import type { Deps } from "../deps.js";
-import type { Plan } from "../plan.js";
+import type { Plan } from "../../../lib/media/plan.js";
 import { publish } from "../publish.js";
 import { jobKeys, readJson, underLock } from "../work.js";
 

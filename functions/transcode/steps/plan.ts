@@ -1,12 +1,12 @@
 import type { CloudEvent } from "cloudevents";
-import { ErrorCode, EstrenaError } from "../../shared/errors.js";
-import { estrenaEvent, type UploadData } from "../../shared/events.js";
-import { videoId as deriveId } from "../../shared/ids.js";
-import { initialChunks } from "../chunks.js";
+import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
+import { estrenaEvent, type UploadData } from "../../../lib/contracts/events.js";
+import { videoId as deriveId } from "../../../lib/runtime/ids.js";
+import { initialChunks } from "../../../lib/media/chunks.js";
 import type { Deps } from "../deps.js";
 import { jobEvent } from "../jobs.js";
-import { buildPlan, parsePlan, type Plan } from "../plan.js";
-import { probeSource } from "../probe.js";
+import { buildPlan, parsePlan, type Plan } from "../../../lib/media/plan.js";
+import { probeSource } from "../../../lib/media/probe.js";
 import { readyEvent } from "./finalize.js";
 import { jobKeys, readJson, sourceFile, underLock } from "../work.js";
 
@@ -24,20 +24,29 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   const ready = await readJson<{ duration: number }>(deps, jobKeys.ready(vid));
   if (ready) return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
 
-  const plan = await underLock(deps, vid, "plan", async () => false, async () => {
-    const stored = await readJson<unknown>(deps, jobKeys.plan(vid));
-    if (stored) return parsePlan(stored);
-    const source = { bucket: upload.bucket, key: upload.key, etag: upload.etag, size: upload.size };
-    const path = await sourceFile(deps, { videoId: vid, source });
-    const probe = await probeSource(path, config);
-    const p = buildPlan(vid, source, probe, config);
-    await deps.store.putText(jobKeys.plan(vid), JSON.stringify(p));
-    return p;
-  });
+  const plan = await underLock(
+    deps,
+    vid,
+    "plan",
+    async () => false,
+    async () => {
+      const stored = await readJson<unknown>(deps, jobKeys.plan(vid));
+      if (stored) return parsePlan(stored);
+      const source = { bucket: upload.bucket, key: upload.key, etag: upload.etag, size: upload.size };
+      const path = await sourceFile(deps, { videoId: vid, source });
+      const probe = await probeSource(path, config);
+      const p = buildPlan(vid, source, probe, config);
+      await deps.store.putText(jobKeys.plan(vid), JSON.stringify(p));
+      return p;
+    },
+  );
   if (plan === "done") return null;
   await deps.state.planned(vid, plan.chunks.length).catch(() => undefined);
   await startJobs(deps, plan);
-  deps.log.info({ videoId: vid, rungs: plan.rungs.map((r) => r.name), chunks: plan.chunks.length, audio: Boolean(plan.probe.audio) }, "planned");
+  deps.log.info(
+    { videoId: vid, rungs: plan.rungs.map((r) => r.name), chunks: plan.chunks.length, audio: Boolean(plan.probe.audio) },
+    "planned",
+  );
   const top = plan.rungs[0]!;
   return estrenaEvent(
     "dev.estrena.video.processing",

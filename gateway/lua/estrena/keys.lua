@@ -1,5 +1,5 @@
--- Redis key names shared with the catalogue (functions/catalogue/cache-keys.ts builds the same strings;
--- test/unit/cache-keys.test.ts checks that both files agree).
+-- Redis key names shared with the catalogue (lib/contracts/cache-keys.ts builds the same strings;
+-- test/unit/lib/contracts/cache-keys.test.ts checks that both files agree).
 local _M = {}
 
 _M.PREFIX = "estrena:"

@@ -1,6 +1,6 @@
 -- Prometheus counters of the gateway's caches, shared by every worker through lua_shared_dict estrena_metrics.
 -- Counted per /stream/ answer from its X-Cache value (nginx.conf.template) in the log phase, after the response
--- is sent, so the count costs viewers no latency. Rendered in the same shape as functions/shared/metrics.ts:
+-- is sent, so the count costs viewers no latency. Rendered in the same shape as lib/runtime/metrics.ts:
 -- estrena_cache_lookups_total{cache,result,service="gateway"}.
 local M = {}
 

@@ -12,7 +12,7 @@ local classes = policy.classes
 local _M = {}
 local conf = {}
 
--- Called from init_by_lua with values rendered into the config by scripts/gateway.ts.
+-- Called from init_by_lua with values rendered into the config by tools/gateway-config/render.ts.
 function _M.configure(c)
   conf = c
   conf.access_key = os.getenv("S3_ACCESS_KEY")

@@ -5,9 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CopyConditions, type Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { videoId } from "../../../functions/shared/ids.js";
+import { videoId } from "../../../lib/runtime/ids.js";
 import { startTestStack, type TestStack } from "../../support/stack.js";
-import { MiB, createdNotification, getVideo, listVideos, postToIngest, randomStream, s3, startCapture, waitFor, type Capture } from "./helpers.js";
+import {
+  MiB,
+  createdNotification,
+  getVideo,
+  listVideos,
+  postToIngest,
+  randomStream,
+  s3,
+  startCapture,
+  waitFor,
+  type Capture,
+} from "../../support/ingest.js";
 
 const BUCKET = "uploads";
 let stack: TestStack;
@@ -38,7 +49,10 @@ describe("every upload becomes exactly one video", () => {
       return { key, size, multipart };
     });
     const results = await Promise.all(
-      jobs.map(async (j) => ({ ...j, etag: (await client.putObject(BUCKET, j.key, j.multipart ? randomStream(j.size) : randomBytes(j.size), j.size)).etag })),
+      jobs.map(async (j) => ({
+        ...j,
+        etag: (await client.putObject(BUCKET, j.key, j.multipart ? randomStream(j.size) : randomBytes(j.size), j.size)).etag,
+      })),
     );
     // Multipart ETags end in -<number of parts>. (minio-js may merge buffered 5 MiB blocks into bigger parts, so the count varies.)
     expect(results.filter((r) => r.multipart && /^[0-9a-f]{32}-\d+$/.test(r.etag))).toHaveLength(10);
@@ -50,8 +64,12 @@ describe("every upload becomes exactly one video", () => {
     expect(videos).toHaveLength(50);
     expect(new Set(videos.map((v) => v.id)).size).toBe(50);
     expect(videos.map((v) => v.status)).toEqual(Array(50).fill("queued"));
-    const expected = results.map((r) => ({ id: videoId(BUCKET, r.key, r.etag), key: r.key, size: r.size })).sort((a, b) => a.key.localeCompare(b.key));
-    expect(videos.map((v) => ({ id: v.id, key: v.source.key, size: v.source.size })).sort((a, b) => a.key.localeCompare(b.key))).toEqual(expected);
+    const expected = results
+      .map((r) => ({ id: videoId(BUCKET, r.key, r.etag), key: r.key, size: r.size }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+    expect(videos.map((v) => ({ id: v.id, key: v.source.key, size: v.source.size })).sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      expected,
+    );
 
     // The same events reached transcode's Trigger: 40 Put, 10 CompleteMultipartUpload, one id each.
     const events = await waitFor("50 events at the transcode subscriber", () => {
@@ -122,7 +140,11 @@ describe("the webhook refuses what it must", () => {
     ["the right token without its scheme", "TOKEN"],
   ])("answers 401 to %s and emits nothing", async (_, auth) => {
     const key = `refused/401-${String(auth).slice(0, 6)}.mp4`;
-    const res = await postToIngest(stack, createdNotification(BUCKET, key, "0123456789abcdef0123456789abcdef", 10), auth === "TOKEN" ? stack.credentials.webhookToken : auth);
+    const res = await postToIngest(
+      stack,
+      createdNotification(BUCKET, key, "0123456789abcdef0123456789abcdef", 10),
+      auth === "TOKEN" ? stack.credentials.webhookToken : auth,
+    );
     expect(res.status).toBe(401);
     expect(JSON.parse(res.text)).toEqual({ error: { code: "unauthorized", message: "missing or wrong bearer token" } });
     await sentinel(`refused/sentinel-401-${String(auth).slice(0, 6)}.mp4`);
@@ -134,13 +156,31 @@ describe("the webhook refuses what it must", () => {
     ["malformed JSON", '{"Records":[{"s3":', "application/json"],
     ["malformed JSON as text", '{"Records":[{"s3":', "text/plain"],
     ["a JSON body that is not a notification", '{"hello":"world"}', "application/json"],
-    ["a record missing its object", JSON.stringify({ Records: [{ eventSource: "minio:s3", eventTime: new Date().toISOString(), eventName: "s3:ObjectCreated:Put", s3: { bucket: { name: BUCKET } } }] }), "application/json"],
+    [
+      "a record missing its object",
+      JSON.stringify({
+        Records: [
+          {
+            eventSource: "minio:s3",
+            eventTime: new Date().toISOString(),
+            eventName: "s3:ObjectCreated:Put",
+            s3: { bucket: { name: BUCKET } },
+          },
+        ],
+      }),
+      "application/json",
+    ],
   ])("answers 400 to %s and emits nothing", async (_, body, type) => {
     const before = capture.events.length;
     const res = await postToIngest(stack, body, `Bearer ${stack.credentials.webhookToken}`, type);
     expect(res.status).toBe(400);
     await sentinel(`refused/sentinel-400-${before}.mp4`);
-    expect(capture.events.slice(before).map((e) => e.data!.key).filter((k) => k.startsWith("refused/"))).toEqual([`refused/sentinel-400-${before}.mp4`]);
+    expect(
+      capture.events
+        .slice(before)
+        .map((e) => e.data!.key)
+        .filter((k) => k.startsWith("refused/")),
+    ).toEqual([`refused/sentinel-400-${before}.mp4`]);
   });
 });
 
@@ -152,7 +192,7 @@ describe("hostile keys", () => {
     ["nested prefixes", "hostile/a/b/c/d/e/f.mp4"],
     ["backslashes", "hostile/a\\b\\windows\\x.mp4"],
     ["control characters", "hostile/ctl\u0001\u001f\ttab\nnewline.mp4"],
-    ["quotes", 'hostile/say "hi" \'there\'.mp4'],
+    ["quotes", "hostile/say \"hi\" 'there'.mp4"],
     ["1,000 characters", `hostile/${"a".repeat(250)}/${"b".repeat(250)}/${"c".repeat(250)}/${"d".repeat(235)}.mp4`],
   ];
 
@@ -173,9 +213,12 @@ describe("hostile keys", () => {
     expect(v.source.key).toBe("hostile/leading.mp4");
   });
 
-  it.each([["hostile/../../escape.mp4"], ["hostile/..\\..\\escape.mp4"], ["hostile/./x.mp4"]])("MinIO refuses the path trick %j outright", async (key) => {
-    await expect(client.putObject(BUCKET, key, randomBytes(8), 8)).rejects.toThrow(/bad components/);
-  });
+  it.each([["hostile/../../escape.mp4"], ["hostile/..\\..\\escape.mp4"], ["hostile/./x.mp4"]])(
+    "MinIO refuses the path trick %j outright",
+    async (key) => {
+      await expect(client.putObject(BUCKET, key, randomBytes(8), 8)).rejects.toThrow(/bad components/);
+    },
+  );
 
   it.each([["../../etc/passwd"], ["/abs/path.mp4"], ["..\\..\\x.mp4"], ["a/./b/../../../c.mp4"], ["\u0000nul.mp4"]])(
     "a crafted notification for %j maps, and nothing lands outside videos/<id>/",
@@ -183,7 +226,10 @@ describe("hostile keys", () => {
       const etag = randomBytes(16).toString("hex");
       const res = await postToIngest(stack, createdNotification(BUCKET, key, etag, 10));
       expect(res.status).toBe(200);
-      const v = await waitFor(`video for ${JSON.stringify(key)}`, async () => (await getVideo(stack, videoId(BUCKET, key, etag))).video ?? undefined);
+      const v = await waitFor(
+        `video for ${JSON.stringify(key)}`,
+        async () => (await getVideo(stack, videoId(BUCKET, key, etag))).video ?? undefined,
+      );
       expect(v.source.key).toBe(key);
     },
   );
@@ -214,9 +260,18 @@ describe("npm run upload", () => {
     try {
       const file = join(dir, "Über clip.mp4");
       writeFileSync(file, randomBytes(11 * MiB));
-      const env: NodeJS.ProcessEnv = { ...process.env, ESTRENA_STATE_DIR: stack.stateDir, ESTRENA_MINIO_PORT: String(stack.ports.minio), ESTRENA_UPLOAD_PART_MB: "5" };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ESTRENA_STATE_DIR: stack.stateDir,
+        ESTRENA_MINIO_PORT: String(stack.ports.minio),
+        ESTRENA_UPLOAD_PART_MB: "5",
+      };
       for (const k of ["S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"]) delete env[k];
-      const run = spawnSync(process.execPath, ["dist/scripts/upload.js", file, "--title", "Über uns — Teil 1"], { env, encoding: "utf8", timeout: 120_000 });
+      const run = spawnSync(process.execPath, ["dist/tools/upload/main.js", file, "--title", "Über uns — Teil 1"], {
+        env,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
       expect(run.stderr).toBe(""); // no terminal, so no progress bar
       expect(run.status).toBe(0);
       const m = /as video (v[0-9a-f]{19})$/m.exec(run.stdout);
@@ -238,7 +293,7 @@ describe("npm run upload", () => {
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, ESTRENA_STATE_DIR: empty };
       for (const k of ["S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"]) delete env[k];
-      const run = spawnSync(process.execPath, ["dist/scripts/upload.js", "whatever.mp4"], { env, encoding: "utf8" });
+      const run = spawnSync(process.execPath, ["dist/tools/upload/main.js", "whatever.mp4"], { env, encoding: "utf8" });
       expect(run.status).toBe(1);
       expect(run.stderr).toContain("no S3 credentials: set S3_ACCESS_KEY and S3_SECRET_KEY, or start the stack once (npm start)");
     } finally {
@@ -247,7 +302,7 @@ describe("npm run upload", () => {
   });
 
   it("exits 2 with usage when given no file", () => {
-    const run = spawnSync(process.execPath, ["dist/scripts/upload.js"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["dist/tools/upload/main.js"], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^usage: npm run upload -- FILE\.\.\. \[--title TITLE\]/);
   });

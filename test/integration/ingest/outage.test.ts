@@ -3,9 +3,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { videoId } from "../../../functions/shared/ids.js";
+import { videoId } from "../../../lib/runtime/ids.js";
 import { startTestStack, type TestStack } from "../../support/stack.js";
-import { MiB, listVideos, randomStream, s3, startCapture, waitFor, type Capture } from "./helpers.js";
+import { MiB, listVideos, randomStream, s3, startCapture, waitFor, type Capture } from "../../support/ingest.js";
 
 /**
  * How long ingest stays down. Short by default to keep the suite fast; the fault suite and the numbers in
@@ -65,9 +65,19 @@ describe("ingest down: MinIO's queue_dir keeps every notification", () => {
     const t0 = Date.now();
     await stack.startService("ingest");
     const tUp = Date.now();
-    await waitFor("all 12 videos in the catalogue", () => allCatalogued("outage", made.map((m) => m.id)), 120_000);
+    await waitFor(
+      "all 12 videos in the catalogue",
+      () =>
+        allCatalogued(
+          "outage",
+          made.map((m) => m.id),
+        ),
+      120_000,
+    );
     const tAll = Date.now();
-    console.log(`ingest outage ${OUTAGE_MS} ms: ingest healthy after ${tUp - t0} ms; all 12 catalogued ${tAll - tUp} ms after that; queue left: ${queued()}`);
+    console.log(
+      `ingest outage ${OUTAGE_MS} ms: ingest healthy after ${tUp - t0} ms; all 12 catalogued ${tAll - tUp} ms after that; queue left: ${queued()}`,
+    );
 
     const videos = (await listVideos(stack)).filter((v) => v.source.key.startsWith("outage/"));
     expect(videos.map((v) => v.id).sort()).toEqual(made.map((m) => m.id).sort());
@@ -83,6 +93,14 @@ describe("ingest down: MinIO's queue_dir keeps every notification", () => {
     await stack.startService("minio");
     expect(queued()).toBe(4);
     await stack.startService("ingest");
-    await waitFor("all 4 videos in the catalogue", () => allCatalogued("restart", made.map((m) => m.id)), 120_000);
+    await waitFor(
+      "all 4 videos in the catalogue",
+      () =>
+        allCatalogued(
+          "restart",
+          made.map((m) => m.id),
+        ),
+      120_000,
+    );
   });
 });

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import type { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../../support/stack.js";
-import { getVideo, s3, startCapture, waitFor, type Capture } from "./helpers.js";
-import { videoId } from "../../../functions/shared/ids.js";
+import { getVideo, s3, startCapture, waitFor, type Capture } from "../../support/ingest.js";
+import { videoId } from "../../../lib/runtime/ids.js";
 
 const BUCKET = "uploads";
 let media: string;
@@ -43,7 +43,11 @@ afterAll(async () => {
 
 /** Distinct uploads of one key seen by transcode's Trigger: one per object version (ETag). */
 const etagsOf = (key: string) => [...new Set(capture.events.filter((e) => e.data!.key === key).map((e) => e.data!.etag))];
-const ledger = () => readFileSync(join(stack.stateDir, "watch-ledger.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { path: string; size: number; etag: string });
+const ledger = () =>
+  readFileSync(join(stack.stateDir, "watch-ledger.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { path: string; size: number; etag: string });
 const objectNames = async () => {
   const names: string[] = [];
   for await (const o of client.listObjectsV2(BUCKET, "", true)) names.push((o as { name: string }).name);
@@ -83,21 +87,30 @@ describe("the watched folder", () => {
     expect(v.source.size).toBe(size);
     expect((await client.statObject(BUCKET, "growing.mp4")).size).toBe(size);
     expect(etagsOf("growing.mp4")).toHaveLength(1);
-    expect(ledger().filter((e) => e.path === "growing.mp4").map((e) => e.size)).toEqual([size]);
+    expect(
+      ledger()
+        .filter((e) => e.path === "growing.mp4")
+        .map((e) => e.size),
+    ).toEqual([size]);
   });
 
   it("a restart uploads nothing twice, and keeps importing new files", async () => {
-    const before = await Promise.all(["present.mp4", "sub/nested.mkv", "growing.mp4"].map(async (k) => (await client.statObject(BUCKET, k)).lastModified.getTime()));
+    const before = await Promise.all(
+      ["present.mp4", "sub/nested.mkv", "growing.mp4"].map(async (k) => (await client.statObject(BUCKET, k)).lastModified.getTime()),
+    );
     const lines = ledger().length;
     await stack.stopService("watcher");
     await stack.startService("watcher");
     // New files are queued behind the start-up scan, so once this one is in, the scan has been decided.
     write("after-restart.mp4");
     await importedVideo("after-restart.mp4");
-    const after = await Promise.all(["present.mp4", "sub/nested.mkv", "growing.mp4"].map(async (k) => (await client.statObject(BUCKET, k)).lastModified.getTime()));
+    const after = await Promise.all(
+      ["present.mp4", "sub/nested.mkv", "growing.mp4"].map(async (k) => (await client.statObject(BUCKET, k)).lastModified.getTime()),
+    );
     expect(after).toEqual(before);
     expect(ledger()).toHaveLength(lines + 1);
-    for (const key of ["present.mp4", "sub/nested.mkv", "later/arrived.webm", "growing.mp4", "after-restart.mp4"]) expect(etagsOf(key)).toHaveLength(1);
+    for (const key of ["present.mp4", "sub/nested.mkv", "later/arrived.webm", "growing.mp4", "after-restart.mp4"])
+      expect(etagsOf(key)).toHaveLength(1);
     expect(await objectNames()).toEqual(["after-restart.mp4", "growing.mp4", "later/arrived.webm", "present.mp4", "sub/nested.mkv"]);
   });
 });

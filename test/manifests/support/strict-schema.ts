@@ -27,6 +27,11 @@ export function strictSchema(node: unknown): unknown {
 /** The strict schema of a whole object: the API server always accepts apiVersion, kind and metadata at the root. */
 export function strictRootSchema(schema: unknown): unknown {
   const s = strictSchema(schema) as Record<string, unknown>;
-  const properties = { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" }, ...(s.properties as object) };
+  const properties = {
+    apiVersion: { type: "string" },
+    kind: { type: "string" },
+    metadata: { type: "object" },
+    ...(s.properties as object),
+  };
   return { ...s, properties, additionalProperties: s.additionalProperties ?? false };
 }

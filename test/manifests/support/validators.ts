@@ -23,7 +23,8 @@ export function knativeValidators(): Map<string, ValidateFunction> {
 
 export function describeErrors(file: string, errors: readonly ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => {
-    const extra = e.keyword === "additionalProperties" ? ` (unknown field "${(e.params as { additionalProperty: string }).additionalProperty}")` : "";
+    const extra =
+      e.keyword === "additionalProperties" ? ` (unknown field "${(e.params as { additionalProperty: string }).additionalProperty}")` : "";
     return `${file}: ${e.instancePath || "/"} ${e.message}${extra}`;
   });
 }

@@ -37,14 +37,27 @@ export function renderCard(v: Video): HTMLLIElement {
     art.append(h("span", { class: "duration", "aria-hidden": "true" }, formatTime(v.duration)));
   }
   if (v.status === "processing" || v.status === "queued") {
-    const bar = h("div", { class: "progress", role: "progressbar", "aria-label": `Processing ${v.title}`, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(v.progress * 100) }, h("div", { class: "progress-fill" }));
+    const bar = h(
+      "div",
+      {
+        class: "progress",
+        role: "progressbar",
+        "aria-label": `Processing ${v.title}`,
+        "aria-valuemin": 0,
+        "aria-valuemax": 100,
+        "aria-valuenow": Math.round(v.progress * 100),
+      },
+      h("div", { class: "progress-fill" }),
+    );
     (bar.firstElementChild as HTMLElement).style.transform = `scaleX(${Math.min(1, Math.max(0, v.progress))})`;
     art.append(bar);
   }
   const title = h("h2", { class: "card-title", title: v.title }, v.title);
   const status = h("p", { class: "card-status" }, v.status === "ready" ? null : cardStatusText(v));
   const label = v.status === "ready" ? `${v.title}, ${spokenTime(v.duration)}` : `${v.title}, ${cardStatusText(v)}`;
-  const body = playable ? h("a", { class: "card-link", href: watchUrl(v.id), "aria-label": label }, art, title, status) : h("div", { class: "card-link" }, art, title, status);
+  const body = playable
+    ? h("a", { class: "card-link", href: watchUrl(v.id), "aria-label": label }, art, title, status)
+    : h("div", { class: "card-link" }, art, title, status);
   return h("li", { class: `card is-${v.status}`, "data-id": v.id, "data-status": v.status }, body);
 }
 
@@ -53,7 +66,8 @@ export function renderCard(v: Video): HTMLLIElement {
  * change needs a new card (status, playlist or poster changed).
  */
 export function updateCardProgress(el: HTMLElement, before: Video, after: Video): boolean {
-  if (before.status !== after.status || before.hls !== after.hls || before.poster !== after.poster || before.title !== after.title) return false;
+  if (before.status !== after.status || before.hls !== after.hls || before.poster !== after.poster || before.title !== after.title)
+    return false;
   const bar = el.querySelector<HTMLElement>("[role=progressbar]");
   const fill = bar?.querySelector<HTMLElement>(".progress-fill");
   const status = el.querySelector(".card-status");

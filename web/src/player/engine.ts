@@ -69,7 +69,8 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
                 maxRetryDelayMs: 4000,
                 // hls.js does not retry status 0 while navigator.onLine (it assumes CORS); our segments are
                 // same-origin, so status 0 is a dropped connection and worth the same quiet retries.
-                shouldRetry: (config, count, _timeout, response, retry) => retry || (!!config && count < config.maxNumRetry && response?.code === 0),
+                shouldRetry: (config, count, _timeout, response, retry) =>
+                  retry || (!!config && count < config.maxNumRetry && response?.code === 0),
               },
             },
           },
@@ -119,7 +120,8 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
       await video.play();
     } catch (err) {
       // Interrupted by a reload of the source: ask again once the media can play.
-      if ((err as DOMException).name === "AbortError") video.addEventListener("canplay", () => void video.play().catch(() => undefined), { once: true });
+      if ((err as DOMException).name === "AbortError")
+        video.addEventListener("canplay", () => void video.play().catch(() => undefined), { once: true });
       // NotAllowedError (no user gesture yet): the poster and play button stay up; nothing to report.
       else ctx.root.dataset.autoplay = (err as DOMException).name;
     }

@@ -61,7 +61,12 @@ function start(): void {
     },
     (err: unknown) => {
       const notFound = err instanceof ApiError && err.status === 404;
-      bus.emit("fatal", notFound ? { kind: "not-found", message: "This video doesn't exist, or it was removed." } : { kind: "network", message: "We can't reach the catalogue right now. Check your connection, then try again." });
+      bus.emit(
+        "fatal",
+        notFound
+          ? { kind: "not-found", message: "This video doesn't exist, or it was removed." }
+          : { kind: "network", message: "We can't reach the catalogue right now. Check your connection, then try again." },
+      );
     },
   );
   bus.on({

@@ -4,7 +4,14 @@ import type { Piece, PlayerContext } from "./events.js";
 /** Beacon body for `POST /api/qoe`; `functions/catalogue/qoe.ts` validates the same shape. */
 export type QoeBeacon =
   | { readonly kind: "startup"; readonly videoId: string; readonly startupMs: number }
-  | { readonly kind: "session"; readonly videoId: string; readonly rebuffers: number; readonly rebufferMs: number; readonly switches: number; readonly bitrate: number };
+  | {
+      readonly kind: "session";
+      readonly videoId: string;
+      readonly rebuffers: number;
+      readonly rebufferMs: number;
+      readonly switches: number;
+      readonly bitrate: number;
+    };
 
 export const QOE_URL = "/api/qoe";
 
@@ -43,7 +50,11 @@ export function createQoe(ctx: PlayerContext): Piece {
   };
   const flush = (): void => {
     endStall();
-    const delta = { rebuffers: totals.rebuffers - sent.rebuffers, rebufferMs: totals.rebufferMs - sent.rebufferMs, switches: totals.switches - sent.switches };
+    const delta = {
+      rebuffers: totals.rebuffers - sent.rebuffers,
+      rebufferMs: totals.rebufferMs - sent.rebufferMs,
+      switches: totals.switches - sent.switches,
+    };
     const changed = delta.rebuffers !== 0 || delta.rebufferMs !== 0 || delta.switches !== 0;
     if (!firstFrame || (sessionSent && !changed)) return;
     send({ kind: "session", videoId, ...delta, bitrate });

@@ -37,7 +37,10 @@ export function createQualityMenu(ctx: PlayerContext): Piece {
       // Native HLS (Safari on iPhone) picks renditions itself; there is nothing to choose.
       host.hidden = native || levels.length < 2;
       const sorted = [...levels].sort((a, b) => b.height - a.height || b.bandwidth - a.bandwidth);
-      menu.setItems([{ value: "auto", label: "Auto" }, ...sorted.map((l) => ({ value: String(l.index), label: formatRendition(l.height, l.bandwidth) }))]);
+      menu.setItems([
+        { value: "auto", label: "Auto" },
+        ...sorted.map((l) => ({ value: String(l.index), label: formatRendition(l.height, l.bandwidth) })),
+      ]);
       menu.setChecked(auto ? "auto" : String(current?.index ?? "auto"));
       render();
     },

@@ -47,7 +47,10 @@ export function createStatus(ctx: PlayerContext): Piece {
     badge.textContent = `Still processing · ${formatPercent(v.progress)}`;
     if (v.status === "failed" && !reported) {
       reported = true;
-      bus.emit("fatal", { kind: "failed", message: v.error?.message ? `This video couldn't be processed: ${v.error.message}` : "This video couldn't be processed." });
+      bus.emit("fatal", {
+        kind: "failed",
+        message: v.error?.message ? `This video couldn't be processed: ${v.error.message}` : "This video couldn't be processed.",
+      });
     }
   }
 
@@ -60,7 +63,11 @@ export function createStatus(ctx: PlayerContext): Piece {
     video: (v) => {
       render(v);
       if (!watch && !isFinal(v)) {
-        watch = watchVideo(v, { sse: true, onUpdate: (next) => bus.emit("video", next), onGone: () => bus.emit("fatal", { kind: "not-found", message: "This video was removed." }) });
+        watch = watchVideo(v, {
+          sse: true,
+          onUpdate: (next) => bus.emit("video", next),
+          onGone: () => bus.emit("fatal", { kind: "not-found", message: "This video was removed." }),
+        });
       }
     },
   });

@@ -33,7 +33,10 @@ export function parseThumbnailsVtt(text: string, baseUrl: string): ThumbCue[] {
     const payload = (lines[i + 1] ?? "").trim();
     const hash = payload.lastIndexOf("#xywh=");
     if (hash < 0) continue;
-    const nums = payload.slice(hash + 6).split(",").map(Number);
+    const nums = payload
+      .slice(hash + 6)
+      .split(",")
+      .map(Number);
     if (nums.length !== 4 || nums.some((n) => !Number.isFinite(n))) continue;
     const [x, y, w, h] = nums as [number, number, number, number];
     cues.push({

@@ -1,7 +1,7 @@
-import type { Video } from "../../../functions/shared/video.js";
+import type { Video } from "../../../lib/contracts/video.js";
 
 export type { Video };
-export type { Rendition, VideoStatus } from "../../../functions/shared/video.js";
+export type { Rendition, VideoStatus } from "../../../lib/contracts/video.js";
 
 export interface VideoPage {
   readonly videos: readonly Video[];

@@ -20,7 +20,19 @@ export interface Menu {
  */
 export function createMenu(host: HTMLElement, opts: { id: string; label: string; onSelect: (value: string) => void }): Menu {
   const text = h("span", { class: "menu-button-text" });
-  const button = h("button", { type: "button", class: "ctl menu-button", id: `${opts.id}-button`, "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": `${opts.id}-list`, "aria-label": opts.label }, text);
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "ctl menu-button",
+      id: `${opts.id}-button`,
+      "aria-haspopup": "menu",
+      "aria-expanded": "false",
+      "aria-controls": `${opts.id}-list`,
+      "aria-label": opts.label,
+    },
+    text,
+  );
   const list = h("ul", { class: "menu", id: `${opts.id}-list`, role: "menu", "aria-label": opts.label, hidden: true });
   host.append(button, list);
   let checked = "";
@@ -88,7 +100,15 @@ export function createMenu(host: HTMLElement, opts: { id: string; label: string;
 
   return {
     setItems(next) {
-      list.replaceChildren(...next.map((item) => h("li", { role: "menuitemradio", tabindex: "-1", "data-value": item.value, "aria-checked": String(item.value === checked) }, item.label)));
+      list.replaceChildren(
+        ...next.map((item) =>
+          h(
+            "li",
+            { role: "menuitemradio", tabindex: "-1", "data-value": item.value, "aria-checked": String(item.value === checked) },
+            item.label,
+          ),
+        ),
+      );
     },
     setChecked(value) {
       checked = value;

@@ -1,0 +1,150 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { httpStatus, redisPing, tcpOpen } from "./health.js";
+import type { ServiceSpec } from "./processes.js";
+import { localHost, REPO_ROOT, type StackSettings } from "../lib/runtime/stack-settings.js";
+import { webhookEnv } from "../tools/minio-bootstrap/setup.js";
+
+/** The functions, in start order: their subscribers are up before anything can send them events. */
+export const FUNCTIONS = ["catalogue", "transcode", "ingest"] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+const dist = (...p: string[]) => join(REPO_ROOT, "dist", ...p);
+
+/** Where functions-framework's CLI lives, resolved like `npx functions-framework` would. */
+function functionsFrameworkMain(): string {
+  const index = createRequire(import.meta.url).resolve("@google-cloud/functions-framework");
+  return join(dirname(index), "main.js");
+}
+
+export function functionBuilt(name: FunctionName): boolean {
+  return existsSync(dist("functions", name, "index.js"));
+}
+
+export function watcherBuilt(): boolean {
+  return existsSync(dist("tools", "watcher", "main.js"));
+}
+
+/** Everything the specs below need. */
+export interface SpecContext {
+  readonly s: StackSettings;
+  readonly env: NodeJS.ProcessEnv;
+  /** Environment every function gets (lib/runtime/config.ts variables). */
+  readonly fnEnv: Readonly<Record<string, string>>;
+  readonly routerEnv: Readonly<Record<string, string>>;
+  readonly credentials: { readonly user: string; readonly password: string; readonly webhookToken: string };
+}
+
+export function redisSpec(c: SpecContext): ServiceSpec {
+  const dir = join(c.s.stateDir, "redis");
+  return {
+    name: "redis",
+    command: "redis-server",
+    args: [
+      "--port",
+      String(c.s.ports.redis),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--daemonize",
+      "no",
+      "--logfile",
+      "",
+      // Job state lives here between restarts; RDB snapshots are off because the AOF already has everything.
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--save",
+      "",
+      // Caches carry TTLs and may be evicted; job and progress keys have none and never are.
+      "--maxmemory",
+      c.s.redisMaxMemory,
+      "--maxmemory-policy",
+      "volatile-lru",
+    ],
+    env: c.env,
+    cwd: dir,
+    healthy: () => redisPing(c.s.ports.redis),
+  };
+}
+
+export function routerSpec(c: SpecContext): ServiceSpec {
+  return {
+    name: "router",
+    command: process.execPath,
+    args: [dist("tools", "router", "main.js")],
+    env: { ...c.env, ...c.routerEnv },
+    cwd: REPO_ROOT,
+    healthy: async () => (await httpStatus(`http://127.0.0.1:${c.s.ports.router}/healthz`)) === 200,
+  };
+}
+
+export function functionSpec(c: SpecContext, name: FunctionName): ServiceSpec {
+  const port = c.s.ports[name];
+  return {
+    name,
+    command: process.execPath,
+    args: [
+      functionsFrameworkMain(),
+      `--target=${name}`,
+      "--signature-type=http",
+      `--source=${dist("functions", name, "index.js")}`,
+      `--port=${port}`,
+    ],
+    env: { ...c.env, ...c.fnEnv, PORT: String(port), K_SERVICE: name },
+    cwd: REPO_ROOT,
+    healthy: () => tcpOpen(port),
+  };
+}
+
+export function minioSpec(c: SpecContext): ServiceSpec {
+  const { ports, minioHost, stateDir } = c.s;
+  return {
+    name: "minio",
+    command: c.s.minioBin,
+    args: [
+      "server",
+      "--address",
+      `${minioHost}:${ports.minio}`,
+      "--console-address",
+      `${minioHost}:${ports.console}`,
+      join(stateDir, "minio"),
+    ],
+    env: {
+      ...c.env,
+      MINIO_ROOT_USER: c.credentials.user,
+      MINIO_ROOT_PASSWORD: c.credentials.password,
+      MINIO_UPDATE: "off",
+      ...webhookEnv(`http://127.0.0.1:${ports.ingest}/`, c.credentials.webhookToken, join(stateDir, "minio-events")),
+    },
+    cwd: stateDir,
+    healthy: async () => (await httpStatus(`http://${localHost(minioHost)}:${ports.minio}/minio/health/live`)) === 200,
+    healthTimeoutMs: 60_000,
+  };
+}
+
+export function watcherSpec(c: SpecContext): ServiceSpec {
+  return {
+    name: "watcher",
+    command: process.execPath,
+    args: [dist("tools", "watcher", "main.js")],
+    env: { ...c.env, ...c.fnEnv, ESTRENA_MEDIA_DIR: c.s.mediaDir },
+    cwd: REPO_ROOT,
+    healthy: async () => true,
+  };
+}
+
+export function gatewaySpec(c: SpecContext, conf: string, prefix: string): ServiceSpec {
+  const port = c.s.ports.gateway;
+  return {
+    name: "gateway",
+    command: c.s.nginxBin,
+    args: ["-p", prefix, "-c", conf, "-g", "daemon off;"],
+    env: { ...c.env, S3_ACCESS_KEY: c.fnEnv.S3_ACCESS_KEY, S3_SECRET_KEY: c.fnEnv.S3_SECRET_KEY, S3_REGION: c.fnEnv.S3_REGION },
+    cwd: prefix,
+    healthy: async () => (await httpStatus(`http://127.0.0.1:${port}/healthz`)) !== 0,
+  };
+}

@@ -1,0 +1,133 @@
+import { z } from "zod";
+
+/** One row per setting: the environment variable, its default, and how to read it. */
+interface Setting<T> {
+  readonly env: string;
+  readonly doc: string;
+  readonly schema: z.ZodType<T>;
+  /** Absent means required. */
+  readonly default?: string;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.string().url();
+
+const settings = {
+  logLevel: {
+    env: "LOG_LEVEL",
+    doc: "pino level: trace, debug, info, warn, error",
+    default: "info",
+    schema: z.enum(["trace", "debug", "info", "warn", "error", "silent"]),
+  },
+  s3Endpoint: { env: "S3_ENDPOINT", doc: "S3/MinIO API URL, e.g. http://127.0.0.1:9000", schema: url },
+  s3AccessKey: { env: "S3_ACCESS_KEY", doc: "S3 access key (locally the generated MinIO root user)", schema: z.string().min(3) },
+  s3SecretKey: { env: "S3_SECRET_KEY", doc: "S3 secret key (locally the generated MinIO root password)", schema: z.string().min(8) },
+  s3Region: { env: "S3_REGION", doc: "S3 region", default: "us-east-1", schema: z.string().min(1) },
+  uploadsBucket: {
+    env: "UPLOADS_BUCKET",
+    doc: "bucket editors write sources to",
+    default: "uploads",
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/),
+  },
+  streamBucket: {
+    env: "STREAM_BUCKET",
+    doc: "bucket the functions publish HLS to",
+    default: "stream",
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/),
+  },
+  redisUrl: { env: "REDIS_URL", doc: "Redis URL for caches, progress and job state, e.g. redis://127.0.0.1:6390/0", schema: url },
+  sink: {
+    env: "K_SINK",
+    doc: "where events are POSTed (Knative SinkBinding sets it; locally the event router)",
+    default: "",
+    schema: z.union([z.literal(""), url]),
+  },
+  ceOverrides: {
+    env: "K_CE_OVERRIDES",
+    doc: 'JSON {"extensions":{...}} added to every emitted event (Knative SinkBinding)',
+    default: "",
+    schema: z.string(),
+  },
+  webhookToken: {
+    env: "WEBHOOK_AUTH_TOKEN",
+    doc: "bearer token MinIO sends to ingest (MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ESTRENA)",
+    default: "",
+    schema: z.string(),
+  },
+  segmentSeconds: { env: "SEGMENT_SECONDS", doc: "HLS segment length in seconds", default: "4", schema: int(1, 30) },
+  chunkSeconds: {
+    env: "CHUNK_SECONDS",
+    doc: "sources longer than this are split into chunks of this length (rounded to whole segments)",
+    default: "60",
+    schema: int(4, 3600),
+  },
+  firstChunkSeconds: {
+    env: "FIRST_CHUNK_SECONDS",
+    doc: "length of the first chunk of a chunked source (rounded to whole segments): short, so the video plays early",
+    default: "8",
+    schema: int(1, 3600),
+  },
+  chunkParallelism: {
+    env: "CHUNK_PARALLELISM",
+    doc: "chunk jobs of one video in flight at once (a sliding window; raise it when Knative can scale transcode out)",
+    default: "2",
+    schema: int(1, 64),
+  },
+  jobLockSeconds: {
+    env: "JOB_LOCK_SECONDS",
+    doc: "TTL of a transcode job lock; the holder renews it, so a killed worker's job is retaken this long after it died",
+    default: "20",
+    schema: int(3, 600),
+  },
+  maxDurationSeconds: { env: "MAX_DURATION_SECONDS", doc: "longest source accepted", default: "14400", schema: int(1, 86400) },
+  maxPixels: { env: "MAX_PIXELS", doc: "largest source frame (width*height) accepted", default: "35389440", schema: int(1, 1 << 30) },
+  maxFileBytes: {
+    env: "MAX_FILE_BYTES",
+    doc: "largest source file accepted",
+    default: "21474836480",
+    schema: int(1, Number.MAX_SAFE_INTEGER),
+  },
+  x264Preset: {
+    env: "X264_PRESET",
+    doc: "libx264 preset for the ladder",
+    default: "veryfast",
+    schema: z.enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]),
+  },
+  workDir: { env: "WORK_DIR", doc: "scratch directory for transcoding", default: "/tmp/estrena", schema: z.string().min(1) },
+  publicStreamBase: { env: "PUBLIC_STREAM_BASE", doc: "URL prefix viewers use for HLS", default: "/stream", schema: z.string() },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+export type Config = { readonly [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+export type ConfigKey = keyof Settings;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads and validates every setting; throws a ConfigError naming each bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, s] of Object.entries(settings) as [string, Setting<unknown>][]) {
+    const raw = env[s.env] ?? s.default;
+    if (raw === undefined || (raw === "" && s.default === undefined)) {
+      problems.push(`${s.env} is required: ${s.doc}`);
+      continue;
+    }
+    const parsed = s.schema.safeParse(raw);
+    if (parsed.success) out[key] = parsed.data;
+    else problems.push(`${s.env}=${JSON.stringify(redact(s.env, raw))} is invalid (${s.doc}): ${parsed.error.issues[0]?.message}`);
+  }
+  if (problems.length) throw new ConfigError(`bad configuration:\n  ${problems.join("\n  ")}`);
+  return Object.freeze(out) as Config;
+}
+
+/** Every variable the code reads, for docs and the manifest consistency test. */
+export function configVariables(): { name: string; doc: string; default?: string }[] {
+  return Object.values(settings as Record<string, Setting<unknown>>).map((s) => ({ name: s.env, doc: s.doc, default: s.default }));
+}
+
+function redact(name: string, value: string): string {
+  return /SECRET|TOKEN|PASSWORD/.test(name) ? "***" : value;
+}
