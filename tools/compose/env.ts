@@ -62,5 +62,7 @@ export function writeComposeEnv(file: string): string[] {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const file = resolve(process.argv[2] ?? process.env.ESTRENA_COMPOSE_ENV ?? ".estrena/compose.env");
   const generated = writeComposeEnv(file);
-  process.stdout.write(generated.length ? `compose: wrote ${file} (generated ${generated.length} values)\n` : `compose: ${file} is complete; kept it\n`);
+  process.stdout.write(
+    generated.length ? `compose: wrote ${file} (generated ${generated.length} values)\n` : `compose: ${file} is complete; kept it\n`,
+  );
 }

@@ -18,7 +18,11 @@ export interface AdminTarget {
 /** A policy document in the IAM grammar MinIO uses. */
 export interface Policy {
   readonly Version: "2012-10-17";
-  readonly Statement: readonly { readonly Effect: "Allow" | "Deny"; readonly Action: readonly string[]; readonly Resource: readonly string[] }[];
+  readonly Statement: readonly {
+    readonly Effect: "Allow" | "Deny";
+    readonly Action: readonly string[];
+    readonly Resource: readonly string[];
+  }[];
 }
 
 const PBKDF2_AES_GCM = 0x02;

@@ -156,7 +156,8 @@ export function identityCredentials(values: Record<string, string | undefined>):
     const user = values[userEnv];
     const secret = values[secretEnv];
     if (!user || user.length < 3) throw new Error(`${userEnv} is required (at least 3 characters): the ${name} identity's MinIO user`);
-    if (!secret || secret.length < 8) throw new Error(`${secretEnv} is required (at least 8 characters): the ${name} identity's MinIO secret`);
+    if (!secret || secret.length < 8)
+      throw new Error(`${secretEnv} is required (at least 8 characters): the ${name} identity's MinIO secret`);
     out[name] = { user, secret };
   }
   return out;
