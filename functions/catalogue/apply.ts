@@ -1,6 +1,7 @@
 import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
 import { streamPrefix } from "../../lib/runtime/ids.js";
 import type { Logger } from "../../lib/runtime/log.js";
+import type { Video } from "../../lib/contracts/video.js";
 import type { Intake } from "./intake.js";
 import type { Origin } from "./origin.js";
 import { applyEvent, linksFor, onlyProgressChanged, type CatalogueEvent } from "./reducer.js";
@@ -44,7 +45,11 @@ async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent):
   const links = linksFor(deps.streamBase, id);
   const input = event.kind === "ready" ? { ...event, present: await presentFiles(origin, id) } : event;
   const next = applyEvent(current, input, links);
-  if (event.kind === "uploaded") await store.addSourceVideo(event.upload.bucket, event.upload.key, id);
+  if (event.kind === "uploaded") {
+    await store.addSourceVideo(event.upload.bucket, event.upload.key, id);
+    // The same file uploaded again after a delete is the same id: it is no longer gone.
+    if (!current) await store.unmarkGone(id);
+  }
   if (!next || next === current) {
     log.debug({ videoId: id, kind: event.kind }, "event changes nothing");
     return;
@@ -54,6 +59,25 @@ async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent):
   // EVENT playlists became VOD playlists: drop what the gateway cached so viewers see ENDLIST now.
   if (next.status === "ready") await store.invalidateStream(id, "playlists");
   log.info({ videoId: id, kind: event.kind, status: next.status, progress: next.progress }, "video updated");
+  if (next.status === "ready" && current?.status !== "ready") await supersede(deps, next);
+}
+
+/**
+ * A re-upload under the same key is ready: the older versions of that source leave now, not before, so viewers
+ * never lose the video while the new one processes (views.ts lists only the newest ready version meanwhile).
+ */
+async function supersede(deps: ApplyDeps, video: Video): Promise<void> {
+  const ids = await deps.store.sourceVideos(video.source.bucket, video.source.key);
+  for (const other of ids) {
+    if (other === video.id) continue;
+    await deps.serially(other, async () => {
+      const old = await deps.store.get(other);
+      if (old && old.createdAt <= video.createdAt) {
+        await unpublish(deps, other);
+        deps.log.info({ videoId: other, by: video.id }, "older version replaced");
+      }
+    });
+  }
 }
 
 async function presentFiles(origin: Origin, id: string): Promise<{ poster: boolean; thumbnails: boolean }> {
@@ -64,8 +88,12 @@ async function presentFiles(origin: Origin, id: string): Promise<{ poster: boole
   return { poster, thumbnails };
 }
 
-/** Takes a video off the catalogue and out of the stream bucket. Idempotent, so a redelivery finishes the job. */
-async function unpublish(deps: ApplyDeps, id: string): Promise<void> {
+/**
+ * Takes a video off the catalogue and out of the stream bucket. Idempotent, so a redelivery finishes the job.
+ * It is listed as gone first, so every gateway replica stops serving it from its L1 within a second.
+ */
+export async function unpublish(deps: Pick<ApplyDeps, "store" | "origin" | "log">, id: string): Promise<void> {
+  await deps.store.markGone(id);
   const video = await deps.store.get(id);
   if (video) await deps.store.drop(video);
   const removed = await deps.origin.removePrefix(streamPrefix(id));

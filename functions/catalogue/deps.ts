@@ -4,6 +4,7 @@ import type { Logger } from "../../lib/runtime/log.js";
 import type { Metrics } from "../../lib/runtime/metrics.js";
 import type { Origin } from "./origin.js";
 import type { Subscribe } from "./sse.js";
+import type { StudioDeps } from "./studio/routes.js";
 import type { CatalogueStore } from "./store.js";
 
 /** Everything the handler talks to, built on the first request (nothing at import time). */
@@ -17,14 +18,19 @@ export interface Deps {
   readonly store: CatalogueStore;
   readonly subscribe: Subscribe;
   readonly serially: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+  /** The editors' API, built on its first request (viewers never load it). */
+  readonly studio: () => Promise<StudioDeps>;
 }
+
+/** How long a cold start waits for Redis before answering from MinIO. */
+const CONNECT_WAIT_MS = 300;
 
 /**
  * Builds the real dependencies. Modules are imported here rather than at the top of the file so that
  * a cold start pays only for what the first request needs (see docs/performance.md, catalogue cold start).
  */
 export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<Deps> {
-  const [{ parseConfig }, { createLogger }, { createCache }, { createStore }] = await Promise.all([
+  const [{ parseConfig }, { createLogger }, { createCache, VIEWER_COMMAND_TIMEOUT_MS }, { createStore }] = await Promise.all([
     import("../../lib/runtime/config.js"),
     import("../../lib/runtime/log.js"),
     import("../../lib/runtime/cache.js"),
@@ -39,11 +45,13 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
       return minioOrigin(createStorage(config), config.streamBucket);
     }),
   );
-  const redis = createCache(config);
+  const redis = createCache(config, { commandTimeoutMs: VIEWER_COMMAND_TIMEOUT_MS });
   // ioredis reconnects by itself; without a listener every failed attempt would be an uncaught 'error'.
   redis.on("error", (err: Error) => log.debug({ err: err.message }, "redis error"));
-  await redis.connect().catch((err: Error) => log.warn({ err: err.message }, "redis unavailable at start; serving from MinIO"));
-  return {
+  // A hung Redis accepts the connection and never answers: the first request does not wait for it.
+  const connected = redis.connect().catch((err: Error) => log.warn({ err: err.message }, "redis unavailable at start; serving from MinIO"));
+  await Promise.race([connected, new Promise((r) => setTimeout(r, CONNECT_WAIT_MS).unref())]);
+  const base = {
     config,
     log,
     metrics: once(async () => (await import("../../lib/runtime/metrics.js")).createMetrics("catalogue")),
@@ -53,6 +61,7 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
     subscribe: pubsub(redis, log),
     serially: keyedQueue(),
   };
+  return { ...base, studio: once(async () => (await import("./studio/deps.js")).createStudioDeps(base)) };
 }
 
 /** Memoises an async factory; a failure is not remembered, so the next call tries again. */

@@ -2,7 +2,9 @@ import type { HttpFunction, Request, Response } from "@google-cloud/functions-fr
 import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../../lib/contracts/errors.js";
 import { isVideoId } from "../../lib/runtime/ids.js";
 import { eventFields } from "../../lib/runtime/log.js";
+import { publicError } from "../../lib/contracts/failures.js";
 import type { Deps } from "./deps.js";
+import { isPlayable, viewerList, viewerVideo } from "./views.js";
 
 type Route = (req: Request, res: Response, deps: Deps, params: readonly string[]) => Promise<void>;
 
@@ -15,6 +17,8 @@ const routes: readonly { method: string; path: RegExp; route: Route }[] = [
   { method: "GET", path: /^\/api\/videos\/([^/]+)\/?$/, route: getVideo },
   { method: "GET", path: /^\/api\/videos\/([^/]+)\/events\/?$/, route: videoEvents },
   { method: "GET", path: /^\/healthz\/?$/, route: healthz },
+  // The editors' API answers its own routes, and 401 for anything without the editor login (studio/routes.ts).
+  { method: "*", path: /^\/api\/studio(\/|$)/, route: studio },
   { method: "POST", path: /^\/api\/qoe\/?$/, route: receiveQoe },
   // Prometheus scrapes the pod directly; the gateway proxies only /api/ and /healthz, so this stays internal.
   { method: "GET", path: /^\/metrics$/, route: metrics },
@@ -26,7 +30,7 @@ export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
   return async (req, res) => {
     const method = req.method === "HEAD" ? "GET" : req.method;
     const matching = routes.filter((r) => r.path.test(req.path));
-    const row = matching.find((r) => r.method === method);
+    const row = matching.find((r) => r.method === method || r.method === "*");
     if (!row) {
       if (matching.length) res.set("allow", [...new Set(matching.map((r) => r.method))].join(", "));
       return sendError(
@@ -54,8 +58,13 @@ function sendJson(res: Response, status: number, body: unknown, cacheControl = "
   res.status(status).set({ "content-type": "application/json; charset=utf-8", "cache-control": cacheControl }).send(JSON.stringify(body));
 }
 
+/**
+ * Errors of our own making keep their message (a bad cursor, an unknown id); trouble inside (storage, bugs) is
+ * answered with the table's message, since its text may hold a path or an errno name (kept in the log instead).
+ */
 function sendError(res: Response, status: number, err: EstrenaError): void {
-  sendJson(res, status, { error: err.toJSON() }, "no-store");
+  const inside = err.code === ErrorCode.Internal || err.code === ErrorCode.Unavailable;
+  sendJson(res, status, { error: inside ? publicError(err) : err.toJSON() }, "no-store");
 }
 
 async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<void> {
@@ -98,23 +107,36 @@ function decodeEnvelope<T>(decode: () => T): T {
 async function listVideos(req: Request, res: Response, deps: Deps): Promise<void> {
   const { listPage, parseListQuery } = await import("./list.js");
   const query = parseListQuery(req.query as Record<string, unknown>);
-  sendJson(res, 200, listPage(await deps.store.all(), query));
+  const page = listPage(viewerList(await deps.store.all()), query);
+  sendJson(res, 200, { videos: page.videos.map(viewerVideo), next: page.next });
 }
 
-async function findVideo(deps: Deps, id: string | undefined) {
+/** A video viewers may see; failed, deleted, unknown and not yet playable ones are all just "not found". */
+async function findPlayable(deps: Deps, id: string | undefined) {
   const video = id && isVideoId(id) ? await deps.store.get(id) : null;
-  if (!video) throw new EstrenaError(ErrorCode.NotFound, `no video ${JSON.stringify(id)}`);
+  if (!video || !isPlayable(video)) throw new EstrenaError(ErrorCode.NotFound, "no such video");
   return video;
 }
 
 async function getVideo(_req: Request, res: Response, deps: Deps, [id]: readonly string[]): Promise<void> {
-  sendJson(res, 200, await findVideo(deps, id));
+  sendJson(res, 200, viewerVideo(await findPlayable(deps, id)));
 }
 
 async function videoEvents(req: Request, res: Response, deps: Deps, [id]: readonly string[]): Promise<void> {
-  const first = await findVideo(deps, id);
+  const first = await findPlayable(deps, id);
   const [{ streamVideoEvents }, { videoChannel }] = await Promise.all([import("./sse.js"), import("../../lib/contracts/cache-keys.js")]);
-  await streamVideoEvents(req, res, { store: deps.store, subscribe: deps.subscribe, channel: videoChannel(first.id), first });
+  await streamVideoEvents(req, res, {
+    store: deps.store,
+    subscribe: deps.subscribe,
+    channel: videoChannel(first.id),
+    first,
+    view: viewerVideo,
+  });
+}
+
+async function studio(req: Request, res: Response, deps: Deps): Promise<void> {
+  const { handleStudio } = await import("./studio/routes.js");
+  await handleStudio(req, res, await deps.studio());
 }
 
 async function healthz(_req: Request, res: Response, deps: Deps): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../../lib/contracts/errors.js";
 import type { UploadData } from "../../lib/contracts/events.js";
 import type { Rendition, Video, VideoStatus } from "../../lib/contracts/video.js";
+import { titleFor } from "./title.js";
 
 /** What the catalogue learns from one event, decoded and validated at the edge (see intake.ts). */
 export type CatalogueEvent =
@@ -43,7 +44,7 @@ export function isTerminal(status: VideoStatus): boolean {
 export function newVideo(upload: UploadData): Video {
   return {
     id: upload.videoId,
-    title: upload.title?.trim() || fileName(upload.key),
+    title: titleFor(upload.title, upload.key),
     source: { bucket: upload.bucket, key: upload.key, size: upload.size, etag: upload.etag },
     createdAt: upload.eventTime,
     status: "queued",
@@ -57,12 +58,6 @@ export function newVideo(upload: UploadData): Video {
     thumbnails: null,
     error: null,
   };
-}
-
-/** The last path segment of an object key: what an editor calls the file name. */
-export function fileName(key: string): string {
-  const name = key.split("/").filter(Boolean).pop();
-  return name ?? key;
 }
 
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);

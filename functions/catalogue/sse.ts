@@ -23,7 +23,14 @@ export const SSE_DEFAULTS: SseOptions = { heartbeatMs: 15_000, pollMs: 5_000 };
 export async function streamVideoEvents(
   req: Request,
   res: Response,
-  deps: { store: CatalogueStore; subscribe: Subscribe; channel: string; first: Video },
+  deps: {
+    store: CatalogueStore;
+    subscribe: Subscribe;
+    channel: string;
+    first: Video;
+    /** The shape the caller may see (views.ts): viewers never get the error or the source. */
+    view: (video: Video) => unknown;
+  },
   opts: SseOptions = SSE_DEFAULTS,
 ): Promise<void> {
   res.writeHead(200, {
@@ -46,7 +53,7 @@ export async function streamVideoEvents(
   };
   const send = (type: VideoMessage["type"] | "video", video: Video) => {
     if (closed) return;
-    res.write(`event: ${type}\ndata: ${JSON.stringify(video)}\n\n`);
+    res.write(`event: ${type}\ndata: ${JSON.stringify(deps.view(video))}\n\n`);
     last = video;
     if (type === "deleted" || isTerminal(video.status)) close();
   };

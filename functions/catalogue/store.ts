@@ -5,12 +5,14 @@ import type { Video } from "../../lib/contracts/video.js";
 import {
   CATALOGUE_COMPLETE,
   CATALOGUE_HASH,
+  GONE_SET,
   isPlaylist,
   sourceIndexObject,
   sourceKey,
   streamIndexKey,
   videoChannel,
 } from "../../lib/contracts/cache-keys.js";
+import { breaker, RedisSkipped } from "./breaker.js";
 import type { Origin } from "./origin.js";
 
 /** What SSE listeners receive on a video's channel. */
@@ -32,6 +34,9 @@ export interface CatalogueStore {
   dropSource(bucket: string, key: string): Promise<void>;
   /** Drops gateway L2 entries of a video: its playlists, or everything. */
   invalidateStream(id: string, which: "playlists" | "all"): Promise<void>;
+  /** Lists a video as deleted for the gateways' L1 (GONE_SET); `unmarkGone` when the same id is uploaded again. */
+  markGone(id: string): Promise<void>;
+  unmarkGone(id: string): Promise<void>;
 }
 
 interface SourceIndex {
@@ -44,20 +49,29 @@ const REBUILD_CONCURRENCY = 8;
 /** While Redis is down, a list rebuilt from MinIO is reused this long, so listing viewers do not each re-read every meta.json. */
 const FALLBACK_LIST_MS = 2_000;
 const SOURCE_TTL_SECONDS = 86_400;
+/** After a Redis failure, how long the catalogue goes straight to MinIO before one call tries Redis again. */
+const REDIS_RETRY_MS = 1_000;
+/** How long a deleted id stays listed for the gateways: longer than any L1 lifetime (gateway/lua/estrena/policy.lua). */
+const GONE_KEEP_SECONDS = 3_600;
 
 export function createStore(origin: Origin, redis: Redis, log: Logger): CatalogueStore {
   let fallbackList: { at: number; videos: Video[] } | null = null;
   // Ids whose cache write failed while Redis was away: their cached copy may be stale, so it is dropped first.
   const suspect = new Set<string>();
 
-  /** Runs a Redis command; an outage is logged and answered with `fallback`, never thrown. */
+  const redisBreaker = breaker(REDIS_RETRY_MS);
+
+  /** Runs a Redis command; an outage (down, or hung past the command timeout) is logged and answered with `fallback`, never thrown. */
   async function cached<T>(what: string, op: () => Promise<T>, fallback: T, id?: string): Promise<T> {
     try {
-      if (suspect.size) await healSuspects();
-      return await op();
+      return await redisBreaker.run(async () => {
+        if (suspect.size) await healSuspects();
+        return op();
+      });
     } catch (err) {
       if (id) suspect.add(id);
-      log.warn({ err: (err as Error).message, what }, "redis unavailable; using MinIO");
+      if (err instanceof RedisSkipped) log.debug({ what }, "redis skipped; using MinIO");
+      else log.warn({ err: (err as Error).message, what }, "redis unavailable; using MinIO");
       return fallback;
     }
   }
@@ -173,6 +187,22 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
     async dropSource(bucket, key) {
       await origin.remove(sourceIndexObject(bucket, key));
       await cached("source-drop", () => redis.del(sourceKey(bucket, key)), 0);
+    },
+    async markGone(id) {
+      const now = Math.floor(Date.now() / 1000);
+      await cached(
+        "gone",
+        () =>
+          redis
+            .multi()
+            .zadd(GONE_SET, now, id)
+            .zremrangebyscore(GONE_SET, "-inf", now - GONE_KEEP_SECONDS)
+            .exec(),
+        null,
+      );
+    },
+    async unmarkGone(id) {
+      await cached("ungone", () => redis.zrem(GONE_SET, id), 0);
     },
     async invalidateStream(id, which) {
       await cached(

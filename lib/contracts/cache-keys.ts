@@ -47,6 +47,12 @@ export function streamFillLock(id: string, file: string): string {
   return `${KEY_PREFIX}gw:lock:${id}/${file}`;
 }
 
+/**
+ * Sorted set of deleted video ids, scored by deletion time (seconds). Every gateway replica copies it into its
+ * `estrena_gone` shared dict each second and answers 404 for those ids before its L1 (gateway/lua/estrena/gone.lua).
+ */
+export const GONE_SET = `${KEY_PREFIX}gw:gone`;
+
 /** Files whose L2 entry an event must drop: playlists on `ready`, everything on delete. */
 export function isPlaylist(file: string): boolean {
   return file.endsWith(".m3u8");

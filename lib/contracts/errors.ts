@@ -8,7 +8,13 @@ export const ErrorCode = {
   UnsafeInput: "unsafe-input",
   BadRequest: "bad-request",
   Unauthorized: "unauthorized",
+  /** A browser change without this site's Origin and the session's CSRF token (the studio). */
+  Forbidden: "forbidden",
+  /** Too many failed studio logins from one address. */
+  RateLimited: "rate-limited",
   NotFound: "not-found",
+  /** A retry needs the kept source, and it is gone or was replaced. */
+  SourceMissing: "source-missing",
   BadCursor: "bad-cursor",
   Unavailable: "unavailable",
   Internal: "internal",
@@ -47,7 +53,10 @@ const httpStatus: Record<ErrorCode, number> = {
   "unsafe-input": 422,
   "bad-request": 400,
   unauthorized: 401,
+  forbidden: 403,
+  "rate-limited": 429,
   "not-found": 404,
+  "source-missing": 409,
   "bad-cursor": 400,
   unavailable: 503,
   internal: 500,

@@ -13,6 +13,8 @@ export interface Rendition {
 export interface Video {
   readonly id: string;
   readonly title: string;
+  /** Set by editors in the studio; absent until then. */
+  readonly description?: string;
   readonly source: { readonly bucket: string; readonly key: string; readonly size: number; readonly etag: string };
   readonly createdAt: string;
   readonly status: VideoStatus;

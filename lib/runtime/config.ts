@@ -95,6 +95,18 @@ const settings = {
   },
   workDir: { env: "WORK_DIR", doc: "scratch directory for transcoding", default: "/tmp/estrena", schema: z.string().min(1) },
   publicStreamBase: { env: "PUBLIC_STREAM_BASE", doc: "URL prefix viewers use for HLS", default: "/stream", schema: z.string() },
+  editorUser: {
+    env: "ESTRENA_EDITOR_USER",
+    doc: "the editors' login (a MinIO user that may write only to uploads): the studio checks it and presigns uploads with it; empty turns the studio off",
+    default: "",
+    schema: z.string(),
+  },
+  editorPassword: {
+    env: "ESTRENA_EDITOR_PASSWORD",
+    doc: "the editors' password (see ESTRENA_EDITOR_USER)",
+    default: "",
+    schema: z.string(),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;

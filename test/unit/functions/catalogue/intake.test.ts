@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EstrenaError } from "../../../../lib/contracts/errors.js";
 import { decodeEvent, type IncomingEvent } from "../../../../functions/catalogue/intake.js";
+import { FAILURE_MESSAGES } from "../../../../lib/contracts/failures.js";
 
 const ID = "v0123456789abcdef012";
 const uploadData = {
@@ -78,8 +79,13 @@ describe("decodeEvent", () => {
     },
     {
       type: "dev.estrena.video.failed",
-      data: { videoId: ID, error: { code: "truncated", message: "cut short" } },
-      expected: { action: "apply", videoId: ID, event: { kind: "failed", error: { code: "truncated", message: "cut short" } } },
+      // The message is the table's, whatever the sender wrote.
+      data: { videoId: ID, error: { code: "truncated", message: "ENOENT: stat '/srv/work/poster.jpg'" } },
+      expected: {
+        action: "apply",
+        videoId: ID,
+        event: { kind: "failed", error: { code: "truncated", message: FAILURE_MESSAGES.truncated } },
+      },
     },
   ];
   it.each(cases)("$type", ({ type, data, expected }) => {

@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UploadData } from "../../../../lib/contracts/events.js";
 import type { Video } from "../../../../lib/contracts/video.js";
-import {
-  applyEvent,
-  fileName,
-  linksFor,
-  newVideo,
-  onlyProgressChanged,
-  type CatalogueEvent,
-} from "../../../../functions/catalogue/reducer.js";
+import { applyEvent, linksFor, newVideo, onlyProgressChanged, type CatalogueEvent } from "../../../../functions/catalogue/reducer.js";
 
 const ID = "v0123456789abcdef012";
 const links = linksFor("/stream", ID);
@@ -35,10 +28,10 @@ const ready: CatalogueEvent = {
 const failed: CatalogueEvent = { kind: "failed", error: { code: "not-a-video", message: "no streams" } };
 
 describe("newVideo", () => {
-  it("starts queued with the file name as title and every link null", () => {
+  it("starts queued with the file name (no extension) as title and every link null", () => {
     expect(queued).toEqual({
       id: ID,
-      title: "día de playa.mp4",
+      title: "día de playa",
       source: { bucket: "uploads", key: "Holiday 2026/día de playa.mp4", size: 1234, etag: "abc" },
       createdAt: "2026-11-24T04:00:00.000Z",
       status: "queued",
@@ -55,14 +48,7 @@ describe("newVideo", () => {
   });
   it("prefers the x-amz-meta-title", () => {
     expect(newVideo({ ...upload, title: " Playa " }).title).toBe("Playa");
-    expect(newVideo({ ...upload, title: "  " }).title).toBe("día de playa.mp4");
-  });
-  it.each([
-    ["a/b/c.mp4", "c.mp4"],
-    ["c.mp4", "c.mp4"],
-    ["dir/", "dir"],
-  ])("fileName(%j) = %j", (key, name) => {
-    expect(fileName(key)).toBe(name);
+    expect(newVideo({ ...upload, title: "  " }).title).toBe("día de playa");
   });
 });
 

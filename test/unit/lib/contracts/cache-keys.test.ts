@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   CATALOGUE_COMPLETE,
   CATALOGUE_HASH,
+  GONE_SET,
   isPlaylist,
   sourceHash,
   sourceIndexObject,
@@ -64,5 +65,9 @@ describe("the gateway's Lua builds the same keys", () => {
       streamIndexKey(ID),
       streamFillLock(ID, "seg_001.m4s"),
     ]);
+  });
+  it("the deleted-video set", () => {
+    expect(/function _M\.gone_set\(\)\s+return "([^"]+)"/.exec(lua)?.[1]).toBe(GONE_SET);
+    expect(GONE_SET).toBe("estrena:gw:gone");
   });
 });
