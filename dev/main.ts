@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       "  estrena is running",
       `    web page        ${u.web}`,
       `    API             ${u.api}   (health: ${u.healthz})`,
-      `    MinIO console   ${u.console}   login: user ${stack.credentials.user}, password in ${creds} (MINIO_ROOT_PASSWORD)`,
+      `    MinIO console   ${u.console}   editor login: user ${stack.credentials.editor.user}, password in ${creds} (ESTRENA_EDITOR_PASSWORD)`,
       `    S3 API          ${u.minio}   drop videos into the "uploads" bucket, or into ${relative(REPO_ROOT, stack.mediaDir)}/`,
       `    logs            ${relative(REPO_ROOT, stack.stateDir) || stack.stateDir}/logs/`,
       "  Ctrl-C stops everything.",

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { httpStatus, redisPing, tcpOpen } from "./health.js";
 import type { ServiceSpec } from "./processes.js";
+import { type IdentityCredentials, type IdentityName, identityVariables } from "../lib/runtime/identities.js";
 import { localHost, REPO_ROOT, type StackSettings } from "../lib/runtime/stack-settings.js";
 import { webhookEnv } from "../tools/minio-bootstrap/setup.js";
 
@@ -33,7 +34,46 @@ export interface SpecContext {
   /** Environment every function gets (lib/runtime/config.ts variables). */
   readonly fnEnv: Readonly<Record<string, string>>;
   readonly routerEnv: Readonly<Record<string, string>>;
-  readonly credentials: { readonly user: string; readonly password: string; readonly webhookToken: string };
+  readonly credentials: {
+    readonly user: string;
+    readonly password: string;
+    readonly webhookToken: string;
+    readonly identities: IdentityCredentials;
+  };
+}
+
+/** Secrets no child inherits from the environment: each gets only its own (asIdentity below). */
+const SECRETS = new Set([
+  "MINIO_ROOT_USER",
+  "MINIO_ROOT_PASSWORD",
+  "WEBHOOK_AUTH_TOKEN",
+  "S3_ACCESS_KEY",
+  "S3_SECRET_KEY",
+  ...identityVariables(),
+]);
+
+function withoutSecrets(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !SECRETS.has(k)));
+}
+
+/**
+ * The environment of a service that talks to MinIO as `identity`: the shared settings, and S3_ACCESS_KEY /
+ * S3_SECRET_KEY of that identity only. Root never leaves MinIO and the stack's own bootstrap.
+ */
+function asIdentity(c: SpecContext, identity: IdentityName, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { user, secret } = c.credentials.identities[identity];
+  return { ...withoutSecrets(c.env), ...withoutSecrets(c.fnEnv), S3_ACCESS_KEY: user, S3_SECRET_KEY: secret, ...extra };
+}
+
+/** What each function holds besides its MinIO identity. */
+function functionSecrets(c: SpecContext, name: FunctionName): Record<string, string> {
+  if (name === "ingest") return { WEBHOOK_AUTH_TOKEN: c.credentials.webhookToken };
+  // The studio's login is the editor's (docs/studio.md).
+  if (name === "catalogue") {
+    const { user, secret } = c.credentials.identities.editor;
+    return { ESTRENA_EDITOR_USER: user, ESTRENA_EDITOR_PASSWORD: secret };
+  }
+  return {};
 }
 
 export function redisSpec(c: SpecContext): ServiceSpec {
@@ -65,7 +105,7 @@ export function redisSpec(c: SpecContext): ServiceSpec {
       "--maxmemory-policy",
       "volatile-lru",
     ],
-    env: c.env,
+    env: withoutSecrets(c.env),
     cwd: dir,
     healthy: () => redisPing(c.s.ports.redis),
   };
@@ -76,7 +116,7 @@ export function routerSpec(c: SpecContext): ServiceSpec {
     name: "router",
     command: process.execPath,
     args: [dist("tools", "router", "main.js")],
-    env: { ...c.env, ...c.routerEnv },
+    env: { ...withoutSecrets(c.env), ...c.routerEnv },
     cwd: REPO_ROOT,
     healthy: async () => (await httpStatus(`http://127.0.0.1:${c.s.ports.router}/healthz`)) === 200,
   };
@@ -94,7 +134,7 @@ export function functionSpec(c: SpecContext, name: FunctionName): ServiceSpec {
       `--source=${dist("functions", name, "index.js")}`,
       `--port=${port}`,
     ],
-    env: { ...c.env, ...c.fnEnv, PORT: String(port), K_SERVICE: name },
+    env: { ...asIdentity(c, name, functionSecrets(c, name)), PORT: String(port), K_SERVICE: name },
     cwd: REPO_ROOT,
     healthy: () => tcpOpen(port),
   };
@@ -131,7 +171,7 @@ export function watcherSpec(c: SpecContext): ServiceSpec {
     name: "watcher",
     command: process.execPath,
     args: [dist("tools", "watcher", "main.js")],
-    env: { ...c.env, ...c.fnEnv, ESTRENA_MEDIA_DIR: c.s.mediaDir },
+    env: { ...asIdentity(c, "watcher"), ESTRENA_MEDIA_DIR: c.s.mediaDir },
     cwd: REPO_ROOT,
     healthy: async () => true,
   };
@@ -143,7 +183,7 @@ export function gatewaySpec(c: SpecContext, conf: string, prefix: string): Servi
     name: "gateway",
     command: c.s.nginxBin,
     args: ["-p", prefix, "-c", conf, "-g", "daemon off;"],
-    env: { ...c.env, S3_ACCESS_KEY: c.fnEnv.S3_ACCESS_KEY, S3_SECRET_KEY: c.fnEnv.S3_SECRET_KEY, S3_REGION: c.fnEnv.S3_REGION },
+    env: { ...asIdentity(c, "gateway") },
     cwd: prefix,
     healthy: async () => (await httpStatus(`http://127.0.0.1:${port}/healthz`)) !== 0,
   };

@@ -6,6 +6,8 @@ import { createStorage } from "../lib/runtime/storage.js";
 import { writeGatewayConfig } from "../tools/gateway-config/render.js";
 import { httpStatus, portFree } from "./health.js";
 import { StackLock, startReaper } from "./lock.js";
+import type { IdentityCredentials } from "../lib/runtime/identities.js";
+import { provisionIdentities } from "../tools/minio-bootstrap/provision.js";
 import { setupBuckets } from "../tools/minio-bootstrap/setup.js";
 import { resyncUploads } from "../tools/minio-resync/resync.js";
 import { Supervisor, type ServiceSpec } from "./processes.js";
@@ -71,8 +73,19 @@ export interface StackHandle {
     transcode: string;
     catalogue: string;
   };
-  readonly credentials: { readonly user: string; readonly password: string; readonly webhookToken: string; readonly file: string };
-  /** The environment the functions run with (S3_ENDPOINT, S3_ACCESS_KEY, REDIS_URL, K_SINK, ...). */
+  /** user/password: MinIO root (the stack and tests only); editor: the editors' login; identities: every service's. */
+  readonly credentials: {
+    readonly user: string;
+    readonly password: string;
+    readonly webhookToken: string;
+    readonly file: string;
+    readonly editor: { readonly user: string; readonly password: string };
+    readonly identities: IdentityCredentials;
+  };
+  /**
+   * The functions' shared settings (S3_ENDPOINT, REDIS_URL, K_SINK, ...), with root's S3 keys for tests and tools;
+   * each service runs with its own identity's S3 keys instead (dev/services.ts).
+   */
   readonly env: Readonly<Record<string, string>>;
   /** Services that were started. */
   readonly services: readonly ServiceName[];
@@ -132,6 +145,9 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
       K_SINK: routerUrl,
       WEBHOOK_AUTH_TOKEN: creds.webhookToken,
       WORK_DIR: env.WORK_DIR || join(s.stateDir, "work"),
+      // The editors' login (console, upload, studio); the catalogue alone gets it, for the studio.
+      ESTRENA_EDITOR_USER: creds.identities.editor.user,
+      ESTRENA_EDITOR_PASSWORD: creds.identities.editor.secret,
     });
     // Fail now, naming the variable, rather than in a function on its first request.
     config = parseConfig({ ...env, ...fnEnv });
@@ -202,8 +218,9 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
       resyncTimers.delete(t);
       // MinIO stopped again meanwhile: its next start schedules its own check.
       if (!sup.pids().minio) return;
+      const { user, secret } = creds.identities.resync;
       const opts = {
-        s3: createStorage(config),
+        s3: createStorage({ ...config, s3AccessKey: user, s3SecretKey: secret }),
         uploadsBucket: config.uploadsBucket,
         streamBucket: config.streamBucket,
         since: new Date(startedAt - 1000),
@@ -238,7 +255,9 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
     }
     await launch("minio", { ...minioSpec(ctx), onReady: (startedAt) => resyncLater(startedAt) });
     await withRetry(() => setupBuckets(createStorage(config), { uploads: config.uploadsBucket, stream: config.streamBucket }), 20, 500);
-    log.info({ buckets: [config.uploadsBucket, config.streamBucket] }, "buckets ready, webhook attached");
+    const admin = { endpoint: config.s3Endpoint, accessKey: creds.user, secretKey: creds.password, region: config.s3Region };
+    await provisionIdentities(admin, creds.identities, { uploads: config.uploadsBucket, stream: config.streamBucket });
+    log.info({ buckets: [config.uploadsBucket, config.streamBucket] }, "buckets ready, webhook attached, one MinIO user per service");
     if (!o.without?.includes("watcher") && watcherBuilt()) await launch("watcher", watcherSpec(ctx));
     if (!o.without?.includes("gateway")) {
       const prefix = join(s.stateDir, "gateway");
@@ -252,6 +271,7 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
         catalogueUrl: urls.catalogue,
         s3Endpoint: urls.minio,
         streamBucket: config.streamBucket,
+        uploadsBucket: config.uploadsBucket,
         redisHost: host,
         redisPort: s.ports.redis,
       });
@@ -274,7 +294,14 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
     mediaDir: s.mediaDir,
     ports: s.ports,
     urls,
-    credentials: { user: creds.user, password: creds.password, webhookToken: creds.webhookToken, file: creds.file },
+    credentials: {
+      user: creds.user,
+      password: creds.password,
+      webhookToken: creds.webhookToken,
+      file: creds.file,
+      editor: { user: creds.identities.editor.user, password: creds.identities.editor.secret },
+      identities: creds.identities,
+    },
     env: fnEnv,
     services: started,
     pids: () => sup.pids() as Partial<Record<ServiceName, number>>,

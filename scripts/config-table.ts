@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { configVariables } from "../lib/runtime/config.js";
+import { identityDocs } from "../lib/runtime/identities.js";
 import { stackVariables } from "../lib/runtime/stack-settings.js";
 import { routerVariables } from "../tools/router/settings.js";
 import { uploadVariables } from "../tools/upload/client.js";
@@ -24,7 +25,7 @@ function table(title: string, vars: readonly Variable[]): string {
 
 /** Every variable the README must list. */
 export function allVariables(): Variable[] {
-  return [...stackVariables(), ...routerVariables(), ...configVariables(), ...watchVariables(), ...uploadVariables()];
+  return [...stackVariables(), ...routerVariables(), ...configVariables(), ...watchVariables(), ...uploadVariables(), ...identityDocs()];
 }
 
 /** The README's configuration section, from the settings tables. */
@@ -39,6 +40,11 @@ export function configSection(): string {
       ...watchVariables(),
       ...uploadVariables(),
     ]),
+    "",
+    table(
+      "MinIO identities, one per part of estrena (lib/runtime/identities.ts; root is for MinIO and its bootstrap only)",
+      identityDocs(),
+    ),
     END,
   ].join("\n");
 }

@@ -4,7 +4,7 @@
 #   2. builds every image into minikube's image store (no registry, no docker CLI needed on the host);
 #   3. installs Knative Serving + Kourier and Eventing (channel broker, in-memory channel) at pinned versions,
 #      or checks that those versions are already installed;
-#   4. creates the Secret estrena-credentials once, with random values (never stored in the repository);
+#   4. creates the Secrets once (MinIO root, webhook token, one per identity), with random values (never in the repository);
 #   5. applies knative/ (which includes minio/) and re-runs the MinIO bootstrap Job;
 #   6. waits until everything is ready and prints the URL.
 # Every step is explained in docs/operations.md and docs/centos-stream.md. Settings (environment):
@@ -25,14 +25,13 @@ KOURIER="https://github.com/knative/net-kourier/releases/download/${KOURIER_VERS
 
 VERSION=$(node -p 'require("./package.json").version')
 REGISTRY="dev.local/estrena" # Knative skips tag resolution for dev.local: the image is used from the node's store.
-TARGETS=(ingest transcode catalogue deadletter tools gateway minio)
+TARGETS=(ingest transcode catalogue deadletter tools gateway minio redis)
 NS=estrena
 MINIKUBE_ARGS=${ESTRENA_MINIKUBE_ARGS:---driver=docker --cpus=4 --memory=8192 --disk-size=40g}
 
 say() { printf '\ndeploy: %s\n' "$*"; }
 die() { printf 'deploy: ERROR: %s\n' "$*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null || die "$1 is not installed (docs/centos-stream.md, step '$2')"; }
-rand() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
 need minikube "minikube and kubectl"
 need kubectl "minikube and kubectl"
@@ -107,20 +106,36 @@ DOMAIN=${ESTRENA_DOMAIN:-$(minikube ip).sslip.io}
 kubectl patch configmap/config-domain -n knative-serving --type json \
   -p "[{\"op\":\"add\",\"path\":\"/data\",\"value\":{\"$DOMAIN\":\"\"}}]"
 
-# ---- 4. namespace, serving settings and the Secret -------------------------------------------------
+# ---- 4. namespace, serving settings and the Secrets ------------------------------------------------
 say "applying the namespace and the serving ConfigMaps (before any Service: the webhook checks timeouts against them)"
 kubectl apply -f knative/namespace.yaml
 kubectl apply -f knative/serving/config-autoscaler.yaml -f knative/serving/config-defaults.yaml
 
-if kubectl -n "$NS" get secret estrena-credentials >/dev/null 2>&1; then
-  say "Secret estrena-credentials exists; keeping it"
-else
-  say "creating Secret estrena-credentials with random values (read them back: docs/operations.md#credentials)"
-  kubectl -n "$NS" create secret generic estrena-credentials \
-    --from-literal=S3_ACCESS_KEY="estrena-$(rand 4)" \
-    --from-literal=S3_SECRET_KEY="$(rand 24)" \
-    --from-literal=WEBHOOK_AUTH_TOKEN="$(rand 24)"
-fi
+# One Secret per identity (lib/runtime/identities.ts): MinIO's root login for MinIO and its bootstrap only, the
+# webhook token, and estrena-s3-<identity> (S3_ACCESS_KEY, S3_SECRET_KEY) for each part. The values are generated
+# once into .estrena/knative.env (mode 600, git-ignored) by the same code as compose's env file; an existing Secret
+# is never touched.
+[[ -f dist/tools/compose/env.js ]] || npm run build --silent
+SECRETS_ENV=.estrena/knative.env
+node dist/tools/compose/env.js "$SECRETS_ENV" >/dev/null
+val() { sed -n "s/^$1=//p" "$SECRETS_ENV"; }
+secret() {
+  local name=$1
+  shift
+  if kubectl -n "$NS" get secret "$name" >/dev/null 2>&1; then
+    say "Secret $name exists; keeping it"
+  else
+    say "creating Secret $name from $SECRETS_ENV (docs/operations.md#credentials)"
+    kubectl -n "$NS" create secret generic "$name" "$@" >/dev/null
+  fi
+}
+secret estrena-minio-root --from-literal=MINIO_ROOT_USER="$(val MINIO_ROOT_USER)" --from-literal=MINIO_ROOT_PASSWORD="$(val MINIO_ROOT_PASSWORD)"
+secret estrena-webhook --from-literal=WEBHOOK_AUTH_TOKEN="$(val WEBHOOK_AUTH_TOKEN)"
+while read -r id user_env secret_env; do
+  secret "estrena-s3-$id" --from-literal=S3_ACCESS_KEY="$(val "$user_env")" --from-literal=S3_SECRET_KEY="$(val "$secret_env")"
+done < <(node --input-type=module -e '
+  const { IDENTITIES } = await import("./dist/lib/runtime/identities.js");
+  for (const [id, v] of Object.entries(IDENTITIES)) console.log(id, v.userEnv, v.secretEnv);')
 
 # ---- 5. estrena --------------------------------------------------------------------------------------
 # A Job's template is immutable, and a finished Job would not run again: replace it so the bootstrap re-runs

@@ -12,6 +12,7 @@ import { CloudEvent, HTTP } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deadLetterHandler } from "../../functions/deadletter/handler.js";
 import { parseConfig } from "../../lib/runtime/config.js";
+import { fillIdentityCredentials } from "../../lib/runtime/identities.js";
 import { createStorage } from "../../lib/runtime/storage.js";
 import { webhookEnv, WEBHOOK_ARN } from "../../tools/minio-bootstrap/setup.js";
 import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
@@ -28,6 +29,9 @@ const user = `u${randomBytes(6).toString("hex")}`;
 const password = randomBytes(18).toString("hex");
 let minio: ChildProcess;
 let env: Record<string, string>;
+/** Every identity's login, as compose's env file and the Knative Secrets hand them to the bootstrap. */
+const identities: Record<string, string | undefined> = {};
+fillIdentityCredentials(identities);
 
 beforeAll(async () => {
   ensureBuilt();
@@ -65,10 +69,11 @@ afterAll(async () => {
 });
 
 describe("container entry points against a real MinIO", () => {
-  it("minio-bootstrap creates both buckets and attaches the webhook, and is idempotent", async () => {
+  it("minio-bootstrap creates both buckets, attaches the webhook and creates the identities, and is idempotent", async () => {
     const script = join(REPO_ROOT, "dist/tools/minio-bootstrap/main.js");
     // Run twice: the Job is re-applied on every deploy and compose runs it on every `up`.
-    for (let i = 0; i < 2; i++) await run(process.execPath, [script], { env: { ...env, PATH: process.env.PATH ?? "" }, timeout: 90_000 });
+    for (let i = 0; i < 2; i++)
+      await run(process.execPath, [script], { env: { ...env, ...identities, PATH: process.env.PATH ?? "" }, timeout: 90_000 });
     const s3 = createStorage(parseConfig(env));
     expect((await s3.listBuckets()).map((b) => b.name).sort()).toEqual(["stream", "uploads"]);
     const n = (await s3.getBucketNotification("uploads")) as unknown as { QueueConfiguration: { Queue: string; Event: string[] }[] };
@@ -78,7 +83,13 @@ describe("container entry points against a real MinIO", () => {
   });
 
   it("deadletter stores the event under deadletter/ in the stream bucket and answers 202", async () => {
-    http("deadletter-it", deadLetterHandler(env));
+    // As on Knative: the deadletter identity the bootstrap created, which may only write under deadletter/.
+    const asDeadletter = {
+      ...env,
+      S3_ACCESS_KEY: identities.ESTRENA_DEADLETTER_S3_ACCESS_KEY as string,
+      S3_SECRET_KEY: identities.ESTRENA_DEADLETTER_S3_SECRET_KEY as string,
+    };
+    http("deadletter-it", deadLetterHandler(asDeadletter));
     const server: Server = getTestServer("deadletter-it");
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
 import {
   fillIdentityCredentials,
-  identityCredentials,
   IDENTITY_NAMES,
-  provisionIdentities,
   type IdentityCredentials,
   type IdentityName,
-} from "../../tools/minio-bootstrap/identities.js";
+  identityCredentials,
+} from "../../lib/runtime/identities.js";
+import { provisionIdentities } from "../../tools/minio-bootstrap/provision.js";
 import { launchBrowser } from "../support/browser.js";
 import { freePorts } from "../support/stack.js";
 
@@ -38,7 +38,8 @@ type Op =
   | "stream:put"
   | "stream:delete"
   | "stream:put-outside-videos"
-  | "deadletter:put";
+  | "deadletter:put"
+  | "jobs:put";
 const OPS: Op[] = [
   "uploads:list",
   "uploads:put",
@@ -50,13 +51,14 @@ const OPS: Op[] = [
   "stream:delete",
   "stream:put-outside-videos",
   "deadletter:put",
+  "jobs:put",
 ];
 
 /** What each identity may do; everything else must be refused with AccessDenied. */
 const ALLOWED: Record<IdentityName, Op[]> = {
   editor: ["uploads:list", "uploads:put", "uploads:get", "uploads:delete"],
   ingest: [],
-  transcode: ["uploads:get", "stream:list", "stream:get", "stream:put"],
+  transcode: ["uploads:get", "stream:list", "stream:get", "stream:put", "stream:delete", "jobs:put"],
   catalogue: ["stream:list", "stream:get", "stream:put", "stream:delete"],
   deadletter: ["deadletter:put"],
   watcher: ["uploads:put"],
@@ -97,6 +99,9 @@ async function perform(c: Client, op: Op): Promise<void> {
       return;
     case "stream:put-outside-videos":
       await c.putObject("stream", "elsewhere/probe.json", body);
+      return;
+    case "jobs:put":
+      await c.putObject("stream", "jobs/v1/plan.json", body);
       return;
     case "deadletter:put":
       await c.putObject("stream", "deadletter/probe.json", body);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { allVariables, configSection } from "../../scripts/config-table.js";
+import { identityVariables } from "../../lib/runtime/identities.js";
 import { loadCredentials, stackSettings } from "../../lib/runtime/stack-settings.js";
 
 describe("README configuration", () => {
@@ -51,11 +52,14 @@ describe("local credentials", () => {
   it("are generated once into credentials.env (0600) and reused", () => {
     dir = mkdtempSync(join(tmpdir(), "estrena-creds-"));
     const first = loadCredentials(dir, {});
-    expect(first.generated).toEqual(["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "WEBHOOK_AUTH_TOKEN"]);
+    expect(first.generated).toEqual(["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "WEBHOOK_AUTH_TOKEN", ...identityVariables()]);
+    expect(first.identities.editor.user).toBe("editor");
+    expect(first.identities.editor.secret).not.toBe(first.identities.gateway.secret);
     expect(statSync(first.file).mode & 0o777).toBe(0o600);
     const again = loadCredentials(dir, {});
     expect(again.generated).toEqual([]);
     expect([again.user, again.password, again.webhookToken]).toEqual([first.user, first.password, first.webhookToken]);
+    expect(again.identities).toEqual(first.identities);
   });
 
   it("take the environment first and keep the file for what it does not set", () => {

@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configVariables, parseConfig } from "../../lib/runtime/config.js";
 import { webhookEnv, WEBHOOK_TARGET_ID } from "../../tools/minio-bootstrap/setup.js";
+import { IDENTITIES, type IdentityName, identityVariables } from "../../lib/runtime/identities.js";
+import { readEnvFile, writeComposeEnv } from "../../tools/compose/env.js";
 import { ROOT, allManifests, ofKind } from "./support/manifests.js";
 
 /*
  * Every variable lib/runtime/config.ts reads must be set where the functions run: in the Knative
  * ConfigMap, as a reference into the Secret, or injected by a SinkBinding; and in compose for each function.
- * `docker-compose config` also proves the compose file is valid (with an env file from compose/generate-env.sh).
+ * `docker-compose config` also proves the compose file is valid (with an env file from tools/compose/env.ts).
  */
 const variables = configVariables()
   .map((v) => v.name)
@@ -77,12 +79,11 @@ describe("configuration coverage: compose", () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "estrena-compose-"));
     const envFile = join(dir, "compose.env");
-    const env = { ...process.env, ESTRENA_COMPOSE_ENV: envFile };
-    execFileSync("bash", [join(ROOT, "compose/generate-env.sh")], { env, stdio: "pipe" });
+    writeComposeEnv(envFile);
     let out: string;
     try {
-      out = execFileSync("docker-compose", ["-f", join(ROOT, "compose/docker-compose.yml"), "config"], {
-        env,
+      out = execFileSync("docker-compose", ["-f", join(ROOT, "compose/docker-compose.yml"), "--env-file", envFile, "config"], {
+        env: { ...process.env, ESTRENA_COMPOSE_ENV: envFile },
         stdio: "pipe",
         encoding: "utf8",
       });
@@ -105,18 +106,20 @@ describe("configuration coverage: compose", () => {
         .filter((l) => /^[A-Z0-9_]+=/.test(l))
         .map((l) => l.split("=", 2) as [string, string]),
     );
-    expect(Object.keys(generated).sort()).toEqual([
-      "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ESTRENA",
-      "MINIO_ROOT_PASSWORD",
-      "MINIO_ROOT_USER",
-      "S3_ACCESS_KEY",
-      "S3_SECRET_KEY",
-      "WEBHOOK_AUTH_TOKEN",
-    ]);
-    expect(generated.S3_ACCESS_KEY).toBe(generated.MINIO_ROOT_USER);
-    expect(generated.S3_SECRET_KEY).toBe(generated.MINIO_ROOT_PASSWORD);
+    expect(Object.keys(generated).sort()).toEqual(
+      [
+        "EVENT_AUTH_TOKEN",
+        "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ESTRENA",
+        "MINIO_ROOT_PASSWORD",
+        "MINIO_ROOT_USER",
+        "WEBHOOK_AUTH_TOKEN",
+        ...identityVariables(),
+      ].sort(),
+    );
     expect(generated.WEBHOOK_AUTH_TOKEN).toBe(generated.MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ESTRENA);
-    expect(generated.S3_SECRET_KEY!.length).toBe(48);
+    expect(generated.MINIO_ROOT_PASSWORD!.length).toBe(48);
+    // A second run keeps every value: MinIO already runs with them.
+    expect(writeComposeEnv(join(dir, "compose.env"))).toEqual([]);
     expect(Object.keys(services).sort()).toEqual([
       "catalogue",
       "gateway",
@@ -124,6 +127,7 @@ describe("configuration coverage: compose", () => {
       "minio",
       "minio-bootstrap",
       "redis",
+      "resync",
       "router",
       "transcode",
       "watcher",
@@ -131,7 +135,7 @@ describe("configuration coverage: compose", () => {
   });
 
   it("sets every variable for each function, with values the functions accept", () => {
-    const problems = ["ingest", "transcode", "catalogue", "minio-bootstrap", "watcher"].flatMap((name) => {
+    const problems = ["ingest", "transcode", "catalogue", "minio-bootstrap", "watcher", "resync"].flatMap((name) => {
       const env = services[name]?.environment ?? {};
       const missing = variables.filter((v) => !(v in env)).map((v) => `${name}: ${v} not set`);
       try {
@@ -144,6 +148,86 @@ describe("configuration coverage: compose", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("compose credentials: least privilege", () => {
+  const env = readEnvFileFor();
+  /** Which identity each service's S3 keys must be; root only for MinIO's bootstrap. */
+  const S3_IDENTITY: Record<string, IdentityName | "root"> = {
+    "minio-bootstrap": "root",
+    ingest: "ingest",
+    transcode: "transcode",
+    catalogue: "catalogue",
+    watcher: "watcher",
+    resync: "resync",
+    gateway: "gateway",
+  };
+
+  it("gives each service its own MinIO identity, and root to MinIO and its bootstrap alone", () => {
+    const { services, values } = env();
+    const got = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, s]) => s.environment?.S3_ACCESS_KEY)
+        .map(([name, s]) => [name, s.environment!.S3_ACCESS_KEY]),
+    );
+    const want = Object.fromEntries(
+      Object.entries(S3_IDENTITY).map(([name, id]) => [name, id === "root" ? values.MINIO_ROOT_USER : values[IDENTITIES[id].userEnv]]),
+    );
+    expect(got).toEqual(want);
+    const holdsRoot = Object.entries(services)
+      .filter(([, s]) => Object.values(s.environment ?? {}).includes(values.MINIO_ROOT_PASSWORD!))
+      .map(([name]) => name)
+      .sort();
+    expect(holdsRoot).toEqual(["minio", "minio-bootstrap"]);
+  });
+
+  it("keeps the editors' password to the bootstrap and the catalogue (the studio's login)", () => {
+    const { services, values } = env();
+    const holders = Object.entries(services)
+      .filter(([, s]) => Object.values(s.environment ?? {}).includes(values.ESTRENA_EDITOR_PASSWORD!))
+      .map(([name]) => name)
+      .sort();
+    expect(holders).toEqual(["catalogue", "minio-bootstrap"]);
+  });
+
+  it("publishes the gateway alone beyond loopback, and MinIO on loopback", () => {
+    const raw = parse(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")) as {
+      services: Record<string, { ports?: string[] }>;
+    };
+    const published = Object.fromEntries(
+      Object.entries(raw.services)
+        .filter(([, s]) => s.ports)
+        .map(([n, s]) => [n, s.ports]),
+    );
+    expect(published).toEqual({
+      minio: ["127.0.0.1:${ESTRENA_MINIO_PORT:-9000}:9000", "127.0.0.1:${ESTRENA_CONSOLE_PORT:-9001}:9001"],
+      gateway: ["${ESTRENA_GATEWAY_PORT:-8080}:8080"],
+    });
+  });
+});
+
+/** `docker-compose config` with a fresh env file, parsed, once for the tests that ask. */
+function readEnvFileFor(): () => {
+  services: Record<string, { environment?: Record<string, string | null> }>;
+  values: Record<string, string>;
+} {
+  let cached: ReturnType<ReturnType<typeof readEnvFileFor>> | undefined;
+  return () => {
+    if (cached) return cached;
+    const d = mkdtempSync(join(tmpdir(), "estrena-compose-"));
+    try {
+      const file = join(d, "compose.env");
+      writeComposeEnv(file);
+      const out = execFileSync("docker-compose", ["-f", join(ROOT, "compose/docker-compose.yml"), "--env-file", file, "config"], {
+        stdio: "pipe",
+        encoding: "utf8",
+      });
+      cached = { services: (parse(out) as { services: never }).services, values: readEnvFile(file) };
+      return cached;
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  };
+}
 
 describe("MinIO webhook target: the manifests say what tools/minio-bootstrap/setup.ts says", () => {
   // webhookEnv() is what `npm start` gives MinIO; the StatefulSet and compose spell the same variables out in YAML.
@@ -167,8 +251,13 @@ describe("MinIO webhook target: the manifests say what tools/minio-bootstrap/set
     const compose = parse(readFileSync(join(ROOT, "compose/docker-compose.yml"), "utf8")) as {
       services: { minio: { environment: Record<string, string> } };
     };
-    const want = expected("http://ingest:8080/", "/var/lib/minio/events");
-    delete (want as Record<string, string>)[`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`];
-    expect(compose.services.minio.environment).toEqual(want);
+    const want = {
+      ...expected("http://ingest:8080/", "/var/lib/minio/events"),
+      [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`]: "${WEBHOOK_AUTH_TOKEN:?}",
+    };
+    const webhook = Object.fromEntries(
+      Object.entries(compose.services.minio.environment).filter(([k]) => k.startsWith("MINIO_NOTIFY_WEBHOOK_")),
+    );
+    expect(webhook).toEqual(want);
   });
 });

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { fillIdentityCredentials, IDENTITIES, IDENTITY_NAMES } from "../minio-bootstrap/identities.js";
+import { fillIdentityCredentials, IDENTITIES, IDENTITY_NAMES } from "../../lib/runtime/identities.js";
 
 /** Variables every compose env file holds besides the identities. */
 const BASE = {

@@ -7,22 +7,13 @@
  */
 import { createCipheriv, createHash, pbkdf2Sync, randomBytes } from "node:crypto";
 import { signV4 } from "minio/dist/esm/signing.mjs";
+import type { Policy } from "../../lib/runtime/identities.js";
 
 export interface AdminTarget {
   readonly endpoint: string;
   readonly accessKey: string;
   readonly secretKey: string;
   readonly region: string;
-}
-
-/** A policy document in the IAM grammar MinIO uses. */
-export interface Policy {
-  readonly Version: "2012-10-17";
-  readonly Statement: readonly {
-    readonly Effect: "Allow" | "Deny";
-    readonly Action: readonly string[];
-    readonly Resource: readonly string[];
-  }[];
 }
 
 const PBKDF2_AES_GCM = 0x02;

@@ -1,11 +1,14 @@
 /**
  * One-shot MinIO bootstrap for containers (the Knative Job minio/bootstrap-job.yaml and compose's minio-bootstrap):
  * the same setupBuckets() that `npm start` runs, so buckets and the notification are defined in one place.
- * Reads the functions' configuration (S3_ENDPOINT, S3_ACCESS_KEY, ...). Idempotent; exits 0 when done.
+ * Reads the functions' configuration with MinIO's root login as S3_ACCESS_KEY / S3_SECRET_KEY, and every identity's
+ * login (lib/runtime/identities.ts), which it creates with its policy. Idempotent; exits 0 when done.
  */
 import { parseConfig } from "../../lib/runtime/config.js";
 import { createLogger } from "../../lib/runtime/log.js";
 import { createStorage } from "../../lib/runtime/storage.js";
+import { IDENTITY_NAMES, identityCredentials } from "../../lib/runtime/identities.js";
+import { provisionIdentities } from "./provision.js";
 import { WEBHOOK_ARN, setupBuckets } from "./setup.js";
 
 /** MinIO may still be starting: try for about a minute before failing (the Job and compose retry further). */
@@ -17,10 +20,17 @@ async function main(): Promise<void> {
   const log = createLogger("minio-bootstrap", config.logLevel);
   const s3 = createStorage(config);
   const buckets = { uploads: config.uploadsBucket, stream: config.streamBucket };
+  // Every identity's login comes from the environment (compose's env file, the Knative Secrets): fail fast, by name.
+  const identities = identityCredentials(process.env);
   for (let attempt = 1; ; attempt++) {
     try {
       await setupBuckets(s3, buckets);
-      log.info({ ...buckets, arn: WEBHOOK_ARN, endpoint: config.s3Endpoint }, "buckets and notification in place");
+      const admin = { endpoint: config.s3Endpoint, accessKey: config.s3AccessKey, secretKey: config.s3SecretKey, region: config.s3Region };
+      await provisionIdentities(admin, identities, buckets);
+      log.info(
+        { ...buckets, arn: WEBHOOK_ARN, endpoint: config.s3Endpoint, users: IDENTITY_NAMES.map((n) => identities[n].user) },
+        "buckets, notification and one MinIO user per service in place",
+      );
       return;
     } catch (err) {
       if (attempt >= ATTEMPTS) throw err;

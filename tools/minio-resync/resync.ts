@@ -17,6 +17,8 @@ export interface ResyncOptions {
   readonly streamBucket: string;
   /** Objects modified at or after this moment are candidates (the MinIO process's start). */
   readonly since: Date;
+  /** Objects modified after this moment are left alone: their own notification may still be on its way. */
+  readonly until?: Date;
   /** Where MinIO's webhook points, and its token. */
   readonly ingestUrl: string;
   readonly token: string;
@@ -75,7 +77,8 @@ async function exists(s3: Client, bucket: string, key: string): Promise<boolean>
 export async function resyncUploads(o: ResyncOptions): Promise<string[]> {
   const recent: BucketItem[] = [];
   for await (const item of o.s3.listObjectsV2(o.uploadsBucket, "", true) as AsyncIterable<BucketItem>) {
-    if (item.name && item.etag && item.lastModified && item.lastModified >= o.since) recent.push(item);
+    if (item.name && item.etag && item.lastModified && item.lastModified >= o.since && (!o.until || item.lastModified <= o.until))
+      recent.push(item);
   }
   const records = [];
   for (const item of recent) {

@@ -21,6 +21,12 @@ const rows = {
     default: "8090",
     schema: port,
   },
+  host: {
+    env: "ROUTER_HOST",
+    doc: "address the event router listens on: loopback natively; 0.0.0.0 in a container, where its peers are other hosts",
+    default: "127.0.0.1",
+    schema: z.string().min(1),
+  },
   subscribers: {
     env: "ROUTER_SUBSCRIBERS",
     doc: 'JSON map from a Trigger subscriber\'s Service name to its URL, e.g. {"catalogue":"http://127.0.0.1:8093/"}',
@@ -63,6 +69,7 @@ export function routerSettings(env: NodeJS.ProcessEnv) {
   const s = readSettings(rows, env, "router");
   return {
     port: s.port,
+    host: s.host,
     subscribers: s.subscribers,
     stateDir: s.stateDir,
     knativeDir: s.knativeDir,

@@ -25,11 +25,11 @@ const rows = {
   },
   accessKey: {
     env: "S3_ACCESS_KEY",
-    doc: "S3 access key; default: MINIO_ROOT_USER from the environment or <state>/credentials.env",
+    doc: "S3 access key; default: the editors' login, ESTRENA_EDITOR_USER from the environment or <state>/credentials.env",
     default: "",
     schema: z.string(),
   },
-  secretKey: { env: "S3_SECRET_KEY", doc: "S3 secret key; default: MINIO_ROOT_PASSWORD likewise", default: "", schema: z.string() },
+  secretKey: { env: "S3_SECRET_KEY", doc: "S3 secret key; default: ESTRENA_EDITOR_PASSWORD likewise", default: "", schema: z.string() },
   region: { env: "S3_REGION", doc: "S3 region", default: "us-east-1", schema: z.string().min(1) },
   bucket: { env: "UPLOADS_BUCKET", doc: "bucket editors upload to", default: "uploads", schema: z.string().min(3) },
   partMiB: {
@@ -60,9 +60,10 @@ export function uploadTarget(env: NodeJS.ProcessEnv = process.env): UploadTarget
         `no S3 credentials: set S3_ACCESS_KEY and S3_SECRET_KEY, or start the stack once (npm start) so ${join(stack.stateDir, "credentials.env")} exists`,
       );
     }
-    const c = loadCredentials(stack.stateDir, env);
-    accessKey ||= c.user;
-    secretKey ||= c.password;
+    // The editors' login: it may write to uploads and nothing else (lib/runtime/identities.ts).
+    const { editor } = loadCredentials(stack.stateDir, env).identities;
+    accessKey ||= editor.user;
+    secretKey ||= editor.secret;
   }
   const endpoint = s.endpoint || `http://${localHost(stack.minioHost)}:${stack.ports.minio}`;
   const u = new URL(endpoint);

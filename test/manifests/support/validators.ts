@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { ConfigMap, Namespace, PersistentVolumeClaim, PodSpec, Secret, Service } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { Job } from "kubernetes-models/batch/v1";
+import { CronJob, Job } from "kubernetes-models/batch/v1";
 import type { VendoredSchema } from "../../../scripts/knative-schemas.js";
 import { strictRootSchema } from "./strict-schema.js";
 
@@ -44,6 +44,7 @@ export const CORE_MODELS: Readonly<Record<string, ModelClass>> = {
   "apps/v1 Deployment": Deployment,
   "apps/v1 StatefulSet": StatefulSet,
   "batch/v1 Job": Job,
+  "batch/v1 CronJob": CronJob,
 };
 
 /** Runs a kubernetes-models validation and returns its problems as strings (none when valid). */

@@ -1,14 +1,23 @@
 /**
  * Who may do what in MinIO: one user per part of estrena, each with only the actions and prefixes it uses.
- * Root stays with the MinIO server and this bootstrap. The same table serves `npm start`, compose (its env file)
+ * Root stays with the MinIO server and its bootstrap (tools/minio-bootstrap/ creates these users and policies). The same table serves `npm start`, compose (its env file)
  * and Knative (one Secret per identity), so the three deployments cannot drift apart.
  */
 import { randomBytes } from "node:crypto";
-import { putPolicy, putUser, setUserPolicy, type AdminTarget, type Policy } from "./admin.js";
 
 export interface Buckets {
   readonly uploads: string;
   readonly stream: string;
+}
+
+/** A policy document in the IAM grammar MinIO uses. */
+export interface Policy {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly {
+    readonly Effect: "Allow" | "Deny";
+    readonly Action: readonly string[];
+    readonly Resource: readonly string[];
+  }[];
 }
 
 type Statement = Policy["Statement"][number];
@@ -54,11 +63,12 @@ export const IDENTITIES = {
     user: "estrena-transcode",
     userEnv: "ESTRENA_TRANSCODE_S3_ACCESS_KEY",
     secretEnv: "ESTRENA_TRANSCODE_S3_SECRET_KEY",
-    doc: "the transcode function: reads sources from uploads, publishes HLS under videos/ in stream",
+    doc: "the transcode function: reads sources from uploads, publishes HLS under videos/ and keeps job records under jobs/ in stream",
     statements: (b) => [
       allow(["s3:GetObject"], [objects(b.uploads)]),
       allow(["s3:ListBucket"], [bucket(b.stream)]),
-      allow(["s3:GetObject", "s3:PutObject", ...MULTIPART], [objects(b.stream, VIDEOS)]),
+      // Deletes too: a retried job replaces what a killed attempt left half-written.
+      allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject", ...MULTIPART], [objects(b.stream, VIDEOS), objects(b.stream, "jobs/")]),
     ],
   },
   catalogue: {
@@ -116,6 +126,17 @@ export function policyFor(name: IdentityName, b: Buckets): Policy | null {
   return Statement.length ? { Version: "2012-10-17", Statement } : null;
 }
 
+/** The identities' variables as documentation rows (the README's table). */
+export function identityDocs(): { name: string; doc: string; default?: string }[] {
+  return IDENTITY_NAMES.flatMap((n) => {
+    const id = IDENTITIES[n];
+    return [
+      { name: id.userEnv, doc: `MinIO user of ${id.doc}`, default: id.user },
+      { name: id.secretEnv, doc: `its secret; generated into <state>/credentials.env (compose: its env file) when unset`, default: "" },
+    ];
+  });
+}
+
 /** Every credential variable of every identity, for env files, docs and manifest checks. */
 export function identityVariables(): string[] {
   return IDENTITY_NAMES.flatMap((n) => [IDENTITIES[n].userEnv, IDENTITIES[n].secretEnv]);
@@ -161,21 +182,4 @@ export function identityCredentials(values: Record<string, string | undefined>):
     out[name] = { user, secret };
   }
   return out;
-}
-
-/**
- * Creates or updates every identity in MinIO: its canned policy, its user and secret, and the attachment.
- * Idempotent, so the bootstrap runs it on every start; a changed secret in the env file takes effect here.
- */
-export async function provisionIdentities(admin: AdminTarget, creds: IdentityCredentials, b: Buckets): Promise<void> {
-  for (const name of IDENTITY_NAMES) {
-    const { user, secret } = creds[name];
-    if (user === admin.accessKey) throw new Error(`the ${name} identity must not be the MinIO root user`);
-    await putUser(admin, user, secret);
-    const policy = policyFor(name, b);
-    if (policy) {
-      await putPolicy(admin, policyName(name), policy);
-      await setUserPolicy(admin, user, policyName(name));
-    }
-  }
 }
