@@ -38,7 +38,7 @@ export default defineConfig({
     // hls.js (~580 kB) is its own chunk, fetched only by the player page.
     chunkSizeWarningLimit: 700,
     rolldownOptions: {
-      input: { catalogue: resolve(here, "index.html"), player: resolve(here, "watch.html") },
+      input: { catalogue: resolve(here, "index.html"), player: resolve(here, "watch.html"), studio: resolve(here, "studio/index.html") },
     },
   },
   server: {

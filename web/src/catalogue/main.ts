@@ -50,6 +50,11 @@ function start(): void {
   function replace(v: Video): void {
     const entry = shown.get(v.id);
     if (!entry) return;
+    // A video that fails while processing leaves the viewers' page: no broken cards (editors see why in the studio).
+    if (v.status === "failed") {
+      remove(v.id);
+      return;
+    }
     if (updateCardProgress(entry.el, entry.video, v)) {
       entry.video = v;
       return;
@@ -133,6 +138,10 @@ function start(): void {
     if (document.visibilityState !== "visible" || request) return;
     try {
       const page = await listVideos({ q });
+      // Deleted, replaced or failed since: gone from the list, so gone from the page (within the range it covers).
+      const listed = new Set(page.videos.map((v) => v.id));
+      const oldest = page.videos.at(-1)?.createdAt ?? "";
+      for (const [id, entry] of shown) if (!listed.has(id) && (page.next === null || entry.video.createdAt >= oldest)) remove(id);
       for (const v of [...page.videos].reverse()) {
         const entry = shown.get(v.id);
         if (!entry) add(v, "prepend");
