@@ -51,6 +51,9 @@ type Service struct {
 	// per-second accumulators for the metric the autoscaler sees
 	concArea float64
 	arrivals float64
+	// exact request-seconds within the current step (see Step): offsets of arrivals and completions inside it
+	arrivedOffset, doneOffset float64
+	doneInStep                int
 }
 
 // NewService wires a service to its KPA. A single server per pod for containerConcurrency 0: our Node
@@ -94,6 +97,7 @@ func (s *Service) alive() int {
 // (a request for a revision at zero), as Knative's activator does on the first request.
 func (s *Service) Arrive(r *Request) bool {
 	s.arrivals++
+	s.arrivedOffset += r.Arrival - math.Floor(r.Arrival/Step)*Step
 	s.stats.arrived(r.Arrival)
 	if s.Knobs.ContainerConcurrency() == 0 {
 		if p := s.leastLoaded(r.Arrival); p != nil {
@@ -140,7 +144,10 @@ func (s *Service) Step(t, end float64) {
 		kept = append(kept, p)
 	}
 	s.pods = kept
-	s.concArea += float64(s.inSystem()) * (end - t)
+	// Time-weighted requests in the system over [t, end), as queue-proxy averages concurrency: every request that
+	// touched the step counts the whole step, less the part before it arrived and after it completed.
+	s.concArea += float64(s.inSystem()+s.doneInStep)*(end-t) - s.arrivedOffset - s.doneOffset
+	s.arrivedOffset, s.doneOffset, s.doneInStep = 0, 0, 0
 }
 
 // work runs one pod's slots until end: a free slot takes the next request (its own queue, or the activator's for
@@ -172,6 +179,8 @@ func (s *Service) work(p *Pod, end float64) {
 		sl := &p.slots[busy]
 		done := sl.req
 		sl.req = nil
+		s.doneInStep++
+		s.doneOffset += end - sl.freeAt
 		s.stats.completed(sl.freeAt)
 		if done.Done != nil {
 			done.Done(sl.freeAt)
