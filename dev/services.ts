@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { httpStatus, redisPing, tcpOpen } from "./health.js";
 import type { ServiceSpec } from "./processes.js";
 import { type IdentityCredentials, type IdentityName, identityVariables } from "../lib/runtime/identities.js";
@@ -128,6 +129,9 @@ export function functionSpec(c: SpecContext, name: FunctionName): ServiceSpec {
     name,
     command: process.execPath,
     args: [
+      // Loopback only: the router and the gateway are the ways in (loopback.ts).
+      "--import",
+      pathToFileURL(dist("dev", "loopback.js")).href,
       functionsFrameworkMain(),
       `--target=${name}`,
       "--signature-type=http",
