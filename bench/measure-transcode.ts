@@ -11,9 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseConfig } from "../lib/runtime/config.js";
-import { audioCommand, chunkCommand, toArgv } from "../lib/media/ffmpeg-args.js";
-import { buildPlan } from "../lib/media/plan.js";
-import { probeSource } from "../lib/media/probe.js";
+import { audioCommand, buildPlan, chunkCommand, probeSource, toArgv } from "../lib/media/index.js";
 
 const run = promisify(execFile);
 

@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Deps } from "../../functions/transcode/deps.js";
-import { jobEvent } from "../../functions/transcode/jobs.js";
+import { type Deps, jobEvent } from "../../functions/transcode/testing.js";
 import { parsePlan } from "../../lib/media/plan.js";
 import {
   harness,

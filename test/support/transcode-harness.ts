@@ -16,8 +16,7 @@ import { S3_CREATED_PREFIX, type UploadData } from "../../lib/contracts/events.j
 import { videoId } from "../../lib/runtime/ids.js";
 import { createLogger } from "../../lib/runtime/log.js";
 import type { Metrics } from "../../lib/runtime/metrics.js";
-import { createDeps, type Deps } from "../../functions/transcode/deps.js";
-import { handleEvent } from "../../functions/transcode/handler.js";
+import { createDeps, type Deps, handleEvent } from "../../functions/transcode/testing.js";
 import { freePorts } from "./stack.js";
 import { CloudEvent as CE } from "cloudevents";
 
