@@ -9,6 +9,8 @@ import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metr
 import { createDeps, type Deps } from "./deps.js";
 import { decodeJob, failureAction, jobName, type Job, type JobKind } from "./jobs.js";
 import { audioStep } from "./steps/audio.js";
+import { remuxStep } from "./steps/remux.js";
+import { withdraw } from "./withdraw.js";
 import { chunkStep } from "./steps/chunk.js";
 import { finalizeStep } from "./steps/finalize.js";
 import { planStep } from "./steps/plan.js";
@@ -24,7 +26,8 @@ type Handler<K extends JobKind> = (deps: Deps, job: Extract<Job, { kind: K }>) =
 const handlers: { readonly [K in JobKind]: Handler<K> } = {
   plan: (deps, job) => planStep(deps, job.upload),
   chunk: (deps, job) => chunkStep(deps, job.plan, job.chunk),
-  audio: (deps, job) => audioStep(deps, job.plan),
+  // A standard source's "audio" job remuxes its video and audio (steps/remux.ts); otherwise it encodes the audio.
+  audio: (deps, job) => (job.plan.passthrough ? remuxStep(deps, job.plan) : audioStep(deps, job.plan)),
   finalize: (deps, job) => finalizeStep(deps, job.plan),
 };
 
@@ -51,6 +54,8 @@ export async function handleEvent(deps: Deps, ev: CloudEvent<unknown>): Promise<
       return { status: 503, error: err };
     }
     await deps.state.unplan(vid).catch(() => undefined);
+    // A remuxed top rung is published before the source is fully decoded: a video that fails never stays playable.
+    await withdraw(deps, vid).catch((e: unknown) => log.error({ err: e }, "could not withdraw a failed video's stream"));
     // The downloaded copy is scratch; the source in the uploads bucket is never touched.
     await rm(join(deps.config.workDir, "src", vid), { force: true }).catch(() => undefined);
     if (err.retryable) log.error({ err, attempts }, "video failed after retries");

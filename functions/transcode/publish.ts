@@ -6,7 +6,8 @@ import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names } from "../../lib/me
 import { chunkJobName } from "./jobs.js";
 import { FPS_CAP_LOW_BELOW, type Rung } from "../../lib/media/ladder.js";
 import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
-import type { Plan } from "../../lib/media/plan.js";
+import { encodedRungs, type Plan } from "../../lib/media/plan.js";
+import { remuxKey, type RemuxManifest } from "./publish-remux.js";
 import { thumbnailsVtt } from "../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, readJson, underLock, type AudioManifest, type ChunkManifest, type SegmentRecord } from "./work.js";
 
@@ -20,7 +21,8 @@ export interface Published {
 
 /** Job names a plan completes with. */
 export function expectedJobs(plan: Plan): string[] {
-  return [...plan.chunks.map((c) => chunkJobName(c.index)), ...(plan.probe.audio ? ["audio"] : [])];
+  // A passthrough's "audio" job is the remux, which makes the top rung too, so it is expected even without audio.
+  return [...plan.chunks.map((c) => chunkJobName(c.index)), ...(plan.probe.audio || plan.passthrough ? ["audio"] : [])];
 }
 
 /**
@@ -30,6 +32,7 @@ export function expectedJobs(plan: Plan): string[] {
  * While the audio job runs, its partial manifest names the audio segments uploaded so far; only chunks that audio
  * already covers are published, so the EVENT audio playlist always keeps up with the video it goes with.
  * `final` writes VOD playlists with ENDLIST and a master with measured bandwidths.
+ * A passthrough publishes progressively through its remux (publish-remux.ts); here only at the end, with the whole ladder.
  */
 export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<Published> {
   const vid = plan.videoId;
@@ -39,6 +42,7 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
     "publish",
     async () => false,
     async () => {
+      if (plan.passthrough && !final) return { chunks: 0, first: false, renditions: [] };
       const done = await doneJobs(deps, vid, expectedJobs(plan).length);
       const doneChunks = new Set(plan.chunks.filter((c) => done.has(chunkJobName(c.index))).map((c) => c.index));
       // The audio: the finished job's manifest, or while it runs the segments it has uploaded so far.
@@ -61,26 +65,32 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
       }
       const prefix = streamPrefix(vid);
       const type = final ? "VOD" : "EVENT";
-      const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[plan.rungs[0]!.name] ?? []).reduce((a, s) => a + s.duration, 0), 0);
+      const ref = encodedRungs(plan)[0]!.name;
+      const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[ref] ?? []).reduce((a, s) => a + s.duration, 0), 0);
+      const remux = plan.passthrough ? await readJson<RemuxManifest>(deps, remuxKey(vid)) : null;
+      if (plan.passthrough && !remux) throw new Error("the remux is marked done but its manifest is missing");
+      const target = plan.passthrough?.targetDuration ?? plan.segmentSeconds;
 
       const variants: Variant[] = [];
       const renditions: Rendition[] = [];
       const audioSegments = audio ? (final ? audio.segments : segmentsUntil(audio.segments, videoSeconds)) : [];
       const audioRate = audio ? measureBandwidth(audioSegments) : { peak: 0, average: 0 };
       for (const r of plan.rungs) {
-        const segments = manifests.flatMap((m) => m.rungs[r.name] ?? []);
+        const remuxed = remux && r === plan.rungs[0];
+        const segments = remuxed ? remux.segments : manifests.flatMap((m) => m.rungs[r.name] ?? []);
         await deps.store.putText(
           prefix + names.mediaPlaylist(r.name),
-          writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: plan.segmentSeconds, segments }),
+          writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: target, segments }),
         );
-        const v = variant({ ...r, codecs: manifests[0]?.codecs?.[r.name] ?? r.codecs }, segments, final, audioRate, Boolean(audio));
+        const codecs = remuxed ? remux.codecs : (manifests[0]?.codecs?.[r.name] ?? r.codecs);
+        const v = variant({ ...r, codecs }, segments, final, audioRate, Boolean(audio));
         variants.push(v);
         renditions.push({ width: r.width, height: r.height, bandwidth: v.bandwidth, codecs: v.codecs });
       }
       if (audio) {
         await deps.store.putText(
           prefix + names.audioPlaylist,
-          writeMediaPlaylist({ type, map: names.audioInit, segmentSeconds: plan.segmentSeconds, segments: audioSegments }),
+          writeMediaPlaylist({ type, map: names.audioInit, segmentSeconds: target, segments: audioSegments }),
         );
       }
       await deps.store.putText(

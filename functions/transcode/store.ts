@@ -27,6 +27,8 @@ export interface Store {
   exists(key: string): Promise<boolean>;
   /** Names (relative to `prefix`) of the objects under `prefix`. */
   list(prefix: string): Promise<string[]>;
+  /** Removes objects from the stream bucket (a missing one is not an error). */
+  remove(keys: readonly string[]): Promise<void>;
 }
 
 /** A Store over a MinIO/S3 client; writes go to the stream bucket. */
@@ -74,6 +76,9 @@ export function minioStore(client: Client, streamBucket: string): Store {
       const stream = client.listObjectsV2(streamBucket, prefix, true);
       for await (const o of stream as AsyncIterable<{ name?: string }>) if (o.name) out.push(o.name.slice(prefix.length));
       return out;
+    },
+    async remove(keys) {
+      if (keys.length > 0) await client.removeObjects(streamBucket, [...keys]);
     },
   };
 }

@@ -66,11 +66,14 @@ export function cutChunks(cuts: readonly number[], duration: number, firstSecond
  * encoder's time base). Pure.
  */
 export function forcedKeyframes(cuts: readonly number[], chunk: CutChunk): string {
-  const end = chunk.start + chunk.duration;
-  return cuts
-    .filter((c) => c >= chunk.start - EPS && c < end - EPS)
+  return cutsIn(cuts, chunk)
     .map((c) => Math.max(0, c - 0.001).toFixed(6))
     .join(",");
+}
+
+/** The cuts inside a chunk: where its segments start. Pure. */
+export function cutsIn(cuts: readonly number[], chunk: CutChunk): number[] {
+  return cuts.filter((c) => c >= chunk.start - EPS && c < chunk.start + chunk.duration - EPS);
 }
 
 function round6(x: number): number {

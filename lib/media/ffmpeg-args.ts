@@ -1,6 +1,7 @@
 import { segmentCount, type Chunk } from "./chunks.js";
 import type { Rung } from "./ladder.js";
-import type { Plan } from "./plan.js";
+import { forcedKeyframes } from "./cuts.js";
+import { encodedRungs, type Plan } from "./plan.js";
 import { spriteLayout, spriteName } from "./thumbnails.js";
 
 /** An ffmpeg invocation as data: one input, an optional filter graph, and outputs each with their own options. */
@@ -42,8 +43,11 @@ export function safeInput(demuxer: string): string[] {
   return ["-protocol_whitelist", "file", "-format_whitelist", demuxer, "-f", demuxer];
 }
 
+/** An hls_time shorter than any GOP: the muxer then starts a segment at every keyframe. */
+const CUT_EVERY_KEYFRAME = 0.1;
+
 /** Options that keep source metadata (GPS tags, titles, chapters) out of what we publish. */
-const STRIP = ["-map_metadata", "-1", "-map_chapters", "-1"];
+export const STRIP = ["-map_metadata", "-1", "-map_chapters", "-1"];
 
 /** Frames per segment, the GOP length: a keyframe exactly where every segment starts and nowhere else. */
 export function gopFrames(rung: Rung, segmentSeconds: number): number {
@@ -57,8 +61,13 @@ export function gopFrames(rung: Rung, segmentSeconds: number): number {
 export function chunkCommand(plan: Plan, chunk: Chunk, src: string, dir: string): FfmpegCommand {
   const seg = plan.segmentSeconds;
   const last = chunk.index === plan.chunks.length - 1;
+  const pass = plan.passthrough;
+  const rungs = encodedRungs(plan);
   const input = [
     "-nostdin",
+    // A remuxed top rung is published before anything decodes the source: this decode is the check, and any error in
+    // the stream fails it (and withdraws the video) instead of being concealed.
+    ...(pass ? ["-xerror"] : []),
     ...safeInput(plan.probe.demuxer),
     ...(chunk.start > 0 ? ["-ss", String(chunk.start)] : []),
     // The last chunk reads to the end: the probed duration can be a little short of the last frame.
@@ -71,7 +80,7 @@ export function chunkCommand(plan: Plan, chunk: Chunk, src: string, dir: string)
   const tiles = segmentCount(chunk, seg);
   const layout = spriteLayout(plan.grid, tiles);
   const poster = chunk.index === 0;
-  const graph = [`[0:v:0]split=${poster ? 3 : 2}[ladder][thumbs]${poster ? "[still]" : ""}`, ...ladderGraph(plan.rungs)];
+  const graph = [`[0:v:0]split=${poster ? 3 : 2}[ladder][thumbs]${poster ? "[still]" : ""}`, ...ladderGraph(rungs)];
   // One tile per segment: the first frame at or after each segment start.
   graph.push(
     `[thumbs]select='gte(t\\,${chunk.start}+selected_n*${seg})',scale=${plan.grid.tileWidth}:${plan.grid.tileHeight},setsar=1,tile=${layout.columns}x${layout.rows}[tiles]`,
@@ -79,16 +88,18 @@ export function chunkCommand(plan: Plan, chunk: Chunk, src: string, dir: string)
   const top = plan.rungs[0]!;
   if (poster) graph.push(`[still]select='gte(t\\,${plan.posterTime})',scale=${top.width}:${top.height},setsar=1[poster]`);
 
-  const outputs: { path: string; options: string[] }[] = plan.rungs.map((r, i) => ({
+  const outputs: { path: string; options: string[] }[] = rungs.map((r, i) => ({
     path: `${dir}/${names.mediaPlaylist(r.name)}`,
     options: [
       "-map",
       `[v${i}]`,
-      ...videoEncoder(r, plan.preset, seg),
+      // Passthrough: keyframes only at the source's cuts (a GOP longer than any gap between them), and the muxer cuts
+      // at every keyframe, so each rung's segments start exactly where the remuxed top rung's do.
+      ...videoEncoder(r, plan.preset, pass ? pass.targetDuration + 1 : seg),
       "-force_key_frames",
-      `expr:gte(t,${chunk.start}+n_forced*${seg})`,
+      pass ? forcedKeyframes(pass.cuts, chunk) : `expr:gte(t,${chunk.start}+n_forced*${seg})`,
       ...STRIP,
-      ...hlsMuxer(seg, names.init(r.name), `${dir}/${names.segmentPattern(r.name, chunk.index)}`),
+      ...hlsMuxer(pass ? CUT_EVERY_KEYFRAME : seg, names.init(r.name), `${dir}/${names.segmentPattern(r.name, chunk.index)}`),
     ],
   }));
   outputs.push({ path: `${dir}/${spriteName(chunk.index)}`, options: ["-map", "[tiles]", ...jpeg(5)] });

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { planChunks, type Chunk } from "./chunks.js";
-import { planLadder, type Rung } from "./ladder.js";
+import { cutChunks, cutDurations, segmentCuts, targetDuration } from "./cuts.js";
+import { h264Level, planLadder, type Rung } from "./ladder.js";
 import type { Source } from "./probe-check.js";
+import type { AudioMode, StandardFacts } from "./standard.js";
 import { tileGrid, type TileGrid } from "./thumbnails.js";
 
 /** Everything a job needs, decided once by the plan step and carried by every job event. */
@@ -17,6 +19,27 @@ export interface Plan {
   /** Where the poster frame is taken, in seconds; inside the first chunk. */
   readonly posterTime: number;
   readonly preset: string;
+  /**
+   * Standard input (lib/media/standard.ts): rungs[0] is the source's own video, remuxed, and the other rungs are encoded
+   * with keyframes at its cuts. Absent: every rung is encoded.
+   */
+  readonly passthrough?: Passthrough;
+}
+
+export interface Passthrough {
+  /** Segment start times, seconds: the source keyframes where every rung is cut. */
+  readonly cuts: readonly number[];
+  /** EXT-X-TARGETDURATION of every playlist of the video. */
+  readonly targetDuration: number;
+  /** The audio rendition is the source's AAC copied ("copy"), or there is none. */
+  readonly audio: Exclude<AudioMode, "encode">;
+  /** The source video's average bitrate, bit/s. */
+  readonly bitRate: number;
+}
+
+/** The rungs ffmpeg encodes: all of them, or all but the remuxed top one. */
+export function encodedRungs(plan: Plan): readonly Rung[] {
+  return plan.passthrough ? plan.rungs.slice(1) : plan.rungs;
 }
 
 export interface PlanOptions {
@@ -27,15 +50,26 @@ export interface PlanOptions {
   readonly x264Preset: string;
 }
 
-/** Builds the plan for an accepted source. Pure. */
-export function buildPlan(videoId: string, source: Plan["source"], probe: Source, o: PlanOptions): Plan {
-  const chunks = planChunks(probe.duration, o);
+/**
+ * Builds the plan for an accepted source. Pure. `standard`: the facts of a source that passed the standard-input
+ * check with copyable audio or none; its video becomes the top rung as is, and its chunks start on its cuts.
+ */
+export function buildPlan(videoId: string, source: Plan["source"], probe: Source, o: PlanOptions, standard?: StandardFacts): Plan {
+  const ladder = planLadder(probe.width, probe.height, probe.fps);
+  const passthrough = standard ? passthroughOf(standard, o.segmentSeconds) : undefined;
+  const rungs =
+    passthrough && standard
+      ? [sourceRung(probe, standard), ...ladder.filter((r) => Math.min(r.width, r.height) < Math.min(probe.width, probe.height))]
+      : ladder;
+  const chunks = passthrough
+    ? cutChunks(passthrough.cuts, probe.duration, o.firstChunkSeconds, o.chunkSeconds)
+    : planChunks(probe.duration, o);
   const first = chunks[0]?.duration ?? probe.duration;
   return {
     videoId,
     source,
     probe,
-    rungs: planLadder(probe.width, probe.height, probe.fps),
+    rungs,
     chunks,
     segmentSeconds: o.segmentSeconds,
     parallelism: o.chunkParallelism,
@@ -43,6 +77,33 @@ export function buildPlan(videoId: string, source: Plan["source"], probe: Source
     // A second or two in skips fade-ins and black first frames; half the first chunk for very short videos.
     posterTime: Math.round(Math.min(2, first / 2) * 1000) / 1000,
     preset: o.x264Preset,
+    ...(passthrough ? { passthrough } : {}),
+  };
+}
+
+function passthroughOf(f: StandardFacts, segmentSeconds: number): Passthrough {
+  const cuts = segmentCuts(f.keyframes, segmentSeconds);
+  return {
+    cuts,
+    targetDuration: targetDuration(cutDurations(cuts, f.duration), segmentSeconds),
+    audio: f.audio ? "copy" : "none",
+    bitRate: f.video.bitRate ?? 0,
+  };
+}
+
+/** The source's video as a rung: its own size and rate; BANDWIDTH starts from its costliest GOP. */
+function sourceRung(probe: Source, f: StandardFacts): Rung {
+  const maxrate = f.peakGopBitRate ?? f.video.bitRate ?? 0;
+  const level = h264Level(probe.width, probe.height, probe.fps, maxrate);
+  return {
+    name: `${Math.min(probe.width, probe.height)}p`,
+    width: probe.width,
+    height: probe.height,
+    fps: probe.fps,
+    maxrate,
+    level,
+    // Replaced by the codec string read from the remuxed init segment (the source's real profile and level).
+    codecs: `avc1.6400${level.toString(16).padStart(2, "0")}`,
   };
 }
 
@@ -85,6 +146,14 @@ export const planSchema = z.object({
   grid: z.object({ tileWidth: z.number().int().positive(), tileHeight: z.number().int().positive(), columns: z.number().int().positive() }),
   posterTime: z.number().nonnegative(),
   preset: z.string().regex(/^[a-z]+$/),
+  passthrough: z
+    .object({
+      cuts: z.array(z.number().nonnegative()).min(1),
+      targetDuration: z.number().int().positive(),
+      audio: z.enum(["copy", "none"]),
+      bitRate: z.number().nonnegative(),
+    })
+    .optional(),
 });
 
 /** Parses an untrusted plan; throws a ZodError naming the bad field. */

@@ -5,11 +5,12 @@ import { avcCodecString } from "../../../lib/media/codecs.js";
 import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
 import { estrenaEvent } from "../../../lib/contracts/events.js";
 import { streamPrefix } from "../../../lib/runtime/ids.js";
-import { nextChunks, segmentCount } from "../../../lib/media/chunks.js";
+import { nextChunks, segmentCount, type Chunk } from "../../../lib/media/chunks.js";
+import { cutsIn } from "../../../lib/media/cuts.js";
 import type { Deps } from "../deps.js";
 import { chunkCommand, names } from "../../../lib/media/ffmpeg-args.js";
 import { chunkJobName, jobEvent } from "../jobs.js";
-import type { Plan } from "../../../lib/media/plan.js";
+import { encodedRungs, type Plan } from "../../../lib/media/plan.js";
 import { expectedJobs } from "../publish.js";
 import { spriteName } from "../../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, sourceFile, underLock, type ChunkManifest } from "../work.js";
@@ -32,40 +33,47 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
       const doneBefore = await doneJobs(deps, vid, expectedJobs(plan).length);
       const doneSeconds = plan.chunks.filter((c) => doneBefore.has(chunkJobName(c.index))).reduce((t, c) => t + c.duration, 0);
       const report = progressReporter(deps, plan, doneSeconds, chunk.duration);
-      await deps.ffmpeg(chunkCommand(plan, chunk, src, work.dir), {
-        mediaSeconds: chunk.duration,
-        mediaStart: chunk.start,
-        signal: lost,
-        onProgress: report,
-      });
+      await deps
+        .ffmpeg(chunkCommand(plan, chunk, src, work.dir), {
+          mediaSeconds: chunk.duration,
+          mediaStart: chunk.start,
+          signal: lost,
+          onProgress: report,
+        })
+        .catch((err: unknown) => {
+          throw plan.passthrough && !lost.aborted ? damagedSource(err, chunk.start) : err;
+        });
 
       const rungs: Record<string, Awaited<ReturnType<typeof producedSegments>>> = {};
-      for (const r of plan.rungs) rungs[r.name] = await producedSegments(work.dir, names.mediaPlaylist(r.name));
+      for (const r of encodedRungs(plan)) rungs[r.name] = await producedSegments(work.dir, names.mediaPlaylist(r.name));
       const counts = new Set(Object.values(rungs).map((s) => s.length));
       if (counts.size !== 1) throw new Error(`rungs disagree on the segment count of chunk ${n}: ${[...counts].join(", ")}`);
       const ref = Object.values(rungs)[0]!;
       let t = chunk.start;
-      const tiles = ref.map((s) => {
-        const tile = { start: Math.round(t * 1000) / 1000, duration: s.duration };
-        t += s.duration;
-        return tile;
-      });
-      if (ref.length !== segmentCount(chunk, plan.segmentSeconds)) {
-        deps.log.warn(
-          { videoId: vid, chunk: n, segments: ref.length, expected: segmentCount(chunk, plan.segmentSeconds) },
-          "unexpected segment count",
-        );
+      // The sprite has a tile every segmentSeconds; a passthrough's segments follow the source's keyframes instead.
+      const tiles = plan.passthrough
+        ? regularTiles(chunk, plan.segmentSeconds)
+        : ref.map((s) => {
+            const tile = { start: Math.round(t * 1000) / 1000, duration: s.duration };
+            t += s.duration;
+            return tile;
+          });
+      const expected = plan.passthrough ? cutsIn(plan.passthrough.cuts, chunk).length : segmentCount(chunk, plan.segmentSeconds);
+      if (ref.length !== expected) {
+        // A passthrough's encoded rungs off the source's cuts would not switch cleanly with the remuxed top rung.
+        if (plan.passthrough) throw new Error(`chunk ${n}: ${ref.length} segments, the source's cuts make ${expected}`);
+        deps.log.warn({ videoId: vid, chunk: n, segments: ref.length, expected }, "unexpected segment count");
       }
 
       const files = [
-        ...plan.rungs.map((r) => names.init(r.name)),
+        ...encodedRungs(plan).map((r) => names.init(r.name)),
         ...Object.values(rungs).flatMap((segs) => segs.map((s) => s.uri)),
         spriteName(n),
         ...(n === 0 ? [names.poster] : []),
       ];
       await uploadAll(deps, streamPrefix(vid), work.dir, files);
       const codecs: Record<string, string> = {};
-      for (const r of plan.rungs) codecs[r.name] = avcCodecString(await readFile(join(work.dir, names.init(r.name)))) ?? r.codecs;
+      for (const r of encodedRungs(plan)) codecs[r.name] = avcCodecString(await readFile(join(work.dir, names.init(r.name)))) ?? r.codecs;
       const manifest: ChunkManifest = { chunk: n, rungs, tiles, codecs };
       // Written last: its existence means every file above is in place.
       await deps.store.putText(jobKeys.done(vid, job), JSON.stringify(manifest));
@@ -98,6 +106,28 @@ function progressReporter(deps: Deps, plan: Plan, doneSeconds: number, chunkSeco
       .catch((err: unknown) => deps.log.warn({ err, videoId: plan.videoId }, "progress event not sent"));
   };
 }
+
+/** One storyboard tile per segmentSeconds of the chunk, as the chunk's sprite is drawn. */
+function regularTiles(chunk: Chunk, seg: number): { start: number; duration: number }[] {
+  return Array.from({ length: segmentCount(chunk, seg) }, (_, i) => {
+    const start = chunk.start + i * seg;
+    return { start: round3(start), duration: round3(Math.min(seg, chunk.start + chunk.duration - start)) };
+  });
+}
+
+/**
+ * A failed decode of a remuxed source: the top rung is already published, so the video must fail (and be withdrawn)
+ * rather than be retried into the same error. Other failures (killed, disk full) stay retryable.
+ */
+function damagedSource(err: unknown, at: number): unknown {
+  const text = err instanceof Error ? err.message : String(err);
+  if (!DECODE_ERROR.test(text)) return err;
+  const m = Math.floor(at / 60);
+  const s = String(Math.floor(at % 60)).padStart(2, "0");
+  return new EstrenaError(ErrorCode.Truncated, `the video stream is damaged after ${m}:${s}: a full decode failed`, false, { cause: err });
+}
+/** What ffmpeg prints when -xerror stops it on bad data (checked on ffmpeg 5.1 with bytes overwritten mid-file). */
+const DECODE_ERROR = /error while decoding|Invalid data found|Invalid NAL unit|corrupted macroblock|concealing/i;
 
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

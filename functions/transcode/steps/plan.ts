@@ -6,7 +6,11 @@ import { initialChunks } from "../../../lib/media/chunks.js";
 import type { Deps } from "../deps.js";
 import { jobEvent } from "../jobs.js";
 import { buildPlan, parsePlan, type Plan } from "../../../lib/media/plan.js";
+import { planLadder } from "../../../lib/media/ladder.js";
+import type { Source } from "../../../lib/media/probe-check.js";
 import { probeSource } from "../../../lib/media/probe.js";
+import { scanSource } from "../../../lib/media/scan.js";
+import { standardVerdict, type StandardFacts } from "../../../lib/media/standard.js";
 import { readyEvent } from "./finalize.js";
 import { jobKeys, readJson, sourceFile, underLock } from "../work.js";
 
@@ -35,7 +39,7 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
       const source = { bucket: upload.bucket, key: upload.key, etag: upload.etag, size: upload.size };
       const path = await sourceFile(deps, { videoId: vid, source });
       const probe = await probeSource(path, config);
-      const p = buildPlan(vid, source, probe, config);
+      const p = buildPlan(vid, source, probe, config, await remuxable(deps, path, probe, vid));
       await deps.store.putText(jobKeys.plan(vid), JSON.stringify(p));
       return p;
     },
@@ -55,8 +59,29 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   );
 }
 
-/** Sends the first chunk job and the audio job. Ids are deterministic: re-sending is harmless. */
+/**
+ * The facts of a source whose video can be published as it is (lib/media/standard.ts), or undefined. Its audio must be
+ * copyable too (or absent), so that the remux makes the whole first playable stream; and there must be a rung below it,
+ * whose decode checks the source. Only H.264 is scanned: the scan reads every video packet header.
+ */
+async function remuxable(deps: Deps, path: string, probe: Source, vid: string): Promise<StandardFacts | undefined> {
+  if (probe.videoCodec !== "h264") return undefined;
+  const facts = await scanSource(path, probe);
+  const verdict = standardVerdict(facts);
+  const below = planLadder(probe.width, probe.height, probe.fps).some(
+    (r) => Math.min(r.width, r.height) < Math.min(probe.width, probe.height),
+  );
+  const refused = [
+    ...verdict.refused,
+    ...(verdict.audio === "encode" ? ["audio: not AAC-LC stereo"] : []),
+    ...(below ? [] : ["ladder: no rung below"]),
+  ];
+  deps.log.info({ videoId: vid, passthrough: refused.length === 0, refused }, "standard input check");
+  return refused.length === 0 ? facts : undefined;
+}
+
+/** Sends the first chunk job and the audio job (a passthrough's remux). Ids are deterministic: re-sending is harmless. */
 async function startJobs(deps: Deps, plan: Plan): Promise<void> {
-  if (plan.probe.audio) await deps.emit(jobEvent({ kind: "audio", plan }));
+  if (plan.probe.audio || plan.passthrough) await deps.emit(jobEvent({ kind: "audio", plan }));
   for (const n of initialChunks(plan.chunks.length)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: n }));
 }
