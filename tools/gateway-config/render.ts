@@ -15,6 +15,8 @@ export interface GatewayParams {
   /** e.g. http://127.0.0.1:9000 */
   s3Endpoint: string;
   streamBucket: string;
+  /** The studio's browser uploads: `PUT /<uploadsBucket>/<key>?partNumber&uploadId&X-Amz-Signature…` pass to MinIO. Default `uploads`. */
+  uploadsBucket?: string;
   redisHost: string;
   redisPort: number;
   /** Host header for /api/ and /healthz; default `$host`. Behind Knative: the catalogue's own name (its ingress routes by Host). */
@@ -97,6 +99,7 @@ export function writeGatewayConfig(p: GatewayParams): string {
     s3_host: s3Host,
     s3_host_lua: lua(s3Host),
     stream_bucket_lua: lua(p.streamBucket),
+    uploads_bucket: p.uploadsBucket ?? "uploads",
     redis_host_lua: lua(redisHost),
     redis_port: String(p.redisPort),
     metrics_server: p.metricsPort ? metricsServer(p.metricsPort) : "",

@@ -19,4 +19,9 @@ function _M.fill_lock(id, file)
   return "estrena:gw:lock:" .. id .. "/" .. file
 end
 
+-- Sorted set of deleted video ids, scored by deletion time: the L1's tombstones (gone.lua).
+function _M.gone_set()
+  return "estrena:gw:gone"
+end
+
 return _M

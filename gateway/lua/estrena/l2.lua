@@ -6,10 +6,14 @@ if not has_resty then redis = require "nginx.redis" end
 local keys = require "estrena.keys"
 
 local _M = {}
--- One timeout for connect and each read/write (all this client offers): long enough to move a large segment
--- on a busy machine; a Redis that hangs costs one request per second that long, then the breaker skips it.
-local conf = { host = "127.0.0.1", port = 6379, timeout_ms = 1000, retry_after = 1 }
+-- One timeout for connect and each read/write (all this client offers; it bounds each socket operation, not a
+-- whole reply, so a large segment still streams in). A Redis that hangs (alive, never answering) costs one request
+-- this long; then the breaker skips Redis, and after `retry_after` one request at a time probes it again.
+local conf = { host = "127.0.0.1", port = 6379, timeout_ms = 200, retry_after = 1 }
 local DOWN = "redis_down"
+-- Set by a failure, cleared by the next success: while set, only the holder of PROBE tries Redis.
+local SUSPECT = "redis_suspect"
+local PROBE = "redis_probe"
 local INDEX_TTL = 86400
 
 function _M.configure(c)
@@ -21,18 +25,31 @@ local function state() return ngx.shared.estrena_state end
 local function trip(red, err)
   if red then red:close() end
   -- add, not set: only the first failure of an outage is logged.
+  state():set(SUSPECT, true)
   if state():add(DOWN, true, conf.retry_after) then
     ngx.log(ngx.WARN, "redis unavailable (", err, "); serving from MinIO for ", conf.retry_after, " s before trying again")
   end
 end
 
 local function connect()
-  if state():get(DOWN) then return nil end
+  local st = state()
+  if st:get(DOWN) then return nil end
+  if st:get(SUSPECT) and not st:add(PROBE, true, 2 * conf.timeout_ms / 1000) then return nil end
   local red = redis:new()
   red:set_timeout(conf.timeout_ms)
   local ok, err = red:connect(conf.host, conf.port)
   if not ok then return trip(nil, err) end
   return red
+end
+
+-- Back to the pool after a command that answered: Redis works, so everyone may use it again.
+local function keep(red)
+  red:set_keepalive(30000, 64)
+  local st = state()
+  if st:get(SUSPECT) then
+    st:delete(SUSPECT)
+    st:delete(PROBE)
+  end
 end
 
 function _M.is_down()
@@ -45,7 +62,7 @@ function _M.get(id, file)
   if not red then return nil end
   local res, err = red:hmget(keys.stream_object(id, file), "etag", "body")
   if not res then return trip(red, err) end
-  red:set_keepalive(30000, 64)
+  keep(red)
   if res[1] == ngx.null or res[2] == ngx.null then return nil end
   return res[1], res[2]
 end
@@ -58,15 +75,16 @@ function _M.lock(id, file)
   if not red then return nil end
   local res, err = red:set(keys.fill_lock(id, file), ngx.worker.pid(), "NX", "PX", LOCK_MS)
   if not res then return trip(red, err) end
-  red:set_keepalive(30000, 64)
+  keep(red)
   return res ~= ngx.null
 end
 
 function _M.unlock(id, file)
   local red = connect()
   if not red then return end
-  red:del(keys.fill_lock(id, file))
-  red:set_keepalive(30000, 64)
+  local ok, err = red:del(keys.fill_lock(id, file))
+  if not ok then return trip(red, err) end
+  keep(red)
 end
 
 -- Waits up to `seconds` for another replica's fill: returns etag, body once the L2 has the object,
@@ -84,7 +102,7 @@ function _M.wait_fill(id, file, seconds)
     red:get(keys.fill_lock(id, file))
     local res, err = red:commit_pipeline()
     if not res then return trip(red, err) end
-    red:set_keepalive(30000, 64)
+    keep(red)
     local entry, lock = res[1], res[2]
     if type(entry) == "table" and entry[1] ~= ngx.null and entry[2] ~= ngx.null then return entry[1], entry[2] end
     if lock == ngx.null then return nil end
@@ -104,7 +122,7 @@ function _M.put(id, file, etag, body, ttl)
   red:expire(index, INDEX_TTL)
   local res, err = red:commit_pipeline()
   if not res then return trip(red, err) end
-  red:set_keepalive(30000, 64)
+  keep(red)
 end
 
 return _M
