@@ -1,8 +1,11 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
-import { HTTP, type CloudEvent } from "cloudevents";
+import type { CloudEvent } from "cloudevents";
+import { asEstrenaError, ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { decodeCloudEvent, replyWith } from "../../lib/runtime/cloudevents.js";
 import { parseConfig } from "../../lib/runtime/config.js";
 import { createLogger, type Logger } from "../../lib/runtime/log.js";
 import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
+import { lazy } from "../../lib/runtime/lazy.js";
 import { createStorage } from "../../lib/runtime/storage.js";
 import { deadLetterRecord } from "./record.js";
 
@@ -12,12 +15,6 @@ export interface DeadLetterDeps {
   readonly log: Logger;
   readonly metrics?: Metrics;
   readonly now?: () => Date;
-}
-
-function rawBody(req: Request): string {
-  const raw = (req as Request & { rawBody?: Buffer }).rawBody;
-  if (raw) return raw.toString("utf8");
-  return typeof req.body === "string" ? req.body : JSON.stringify(req.body ?? "");
 }
 
 /**
@@ -30,12 +27,11 @@ export function createDeadLetterHandler(getDeps: () => DeadLetterDeps): HttpFunc
     const deps = getDeps();
     let event: CloudEvent<unknown>;
     try {
-      const parsed = HTTP.toEvent({ headers: req.headers as Record<string, string>, body: rawBody(req) });
-      if (Array.isArray(parsed)) throw new Error("batched CloudEvents are not accepted");
-      event = parsed as CloudEvent<unknown>;
+      event = decodeCloudEvent(req);
     } catch (err) {
-      deps.log.warn({ err: (err as Error).message }, "dead-letter request is not a CloudEvent");
-      return void res.status(400).json({ error: { code: "bad-request", message: (err as Error).message } });
+      const error = asEstrenaError(err);
+      deps.log.warn({ err: error.message }, "dead-letter request is not a CloudEvent");
+      return replyWith(res, { status: "failed", error });
     }
     const record = deadLetterRecord(event, (deps.now ?? (() => new Date()))());
     try {
@@ -43,23 +39,18 @@ export function createDeadLetterHandler(getDeps: () => DeadLetterDeps): HttpFunc
     } catch (err) {
       deps.metrics?.eventFailed(event.type, "unavailable");
       deps.log.error({ ...record.summary, err: (err as Error).message }, "dead letter not stored; asking for redelivery");
-      return void res.status(503).json({ error: { code: "unavailable", message: (err as Error).message } });
+      return replyWith(res, { status: "failed", error: new EstrenaError(ErrorCode.Unavailable, (err as Error).message, true) });
     }
     deps.metrics?.eventHandled(event.type);
     deps.log.error({ ...record.summary, key: record.key }, "event dead-lettered: delivery failed after every retry");
-    res.status(202).end();
+    replyWith(res, { status: 202 });
   };
-}
-
-function once<T>(make: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: make() }).v;
 }
 
 /** The deployed handler, with `GET /metrics`; deps are built from the environment on first use. */
 export function deadLetterHandler(env: NodeJS.ProcessEnv = process.env): HttpFunction {
-  const metrics = once(() => createMetrics("deadletter"));
-  const deps = once((): DeadLetterDeps => {
+  const metrics = lazy(() => createMetrics("deadletter"));
+  const deps = lazy((): DeadLetterDeps => {
     const config = parseConfig(env);
     const s3 = createStorage(config);
     return {

@@ -3,7 +3,8 @@ import type { HttpFunction, Request, Response } from "@google-cloud/functions-fr
 import type { CloudEvent } from "cloudevents";
 import { parseConfig } from "../../lib/runtime/config.js";
 import { ErrorCode, EstrenaError, asEstrenaError, statusOf } from "../../lib/contracts/errors.js";
-import { parseCeOverrides, sendEvent } from "../../lib/contracts/events.js";
+import { parseCeOverrides, sendEvent } from "../../lib/runtime/cloudevents.js";
+import { lazy } from "../../lib/runtime/lazy.js";
 import { createLogger, eventFields, type Logger } from "../../lib/runtime/log.js";
 import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
 import { notificationToEvents, parseNotification, type IngestEvent } from "./s3-event.js";
@@ -117,15 +118,10 @@ export function createIngestHandler(getDeps: () => IngestDeps): HttpFunction {
   };
 }
 
-function once<T>(make: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: make() }).v;
-}
-
 /** The deployed handler: the webhook plus `GET /metrics` on the same port. Deps are built on first use, from the environment. */
 export function ingestHandler(env: NodeJS.ProcessEnv = process.env): HttpFunction {
-  const metrics = once(() => createMetrics("ingest"));
-  const deps = once((): IngestDeps => {
+  const metrics = lazy(() => createMetrics("ingest"));
+  const deps = lazy((): IngestDeps => {
     const config = parseConfig(env);
     const overrides = parseCeOverrides(config.ceOverrides);
     return {

@@ -1,7 +1,7 @@
 import type { CloudEvent } from "cloudevents";
 import { createCache } from "../../lib/runtime/cache.js";
 import type { Config } from "../../lib/runtime/config.js";
-import { parseCeOverrides, sendEvent } from "../../lib/contracts/events.js";
+import { parseCeOverrides, sendEvent } from "../../lib/runtime/cloudevents.js";
 import { createLogger, type Logger } from "../../lib/runtime/log.js";
 import type { Metrics } from "../../lib/runtime/metrics.js";
 import { createStorage } from "../../lib/runtime/storage.js";

@@ -1,8 +1,13 @@
 import type { CloudEvent } from "cloudevents";
-import { z } from "zod";
 import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
-import { estrenaEvent, S3_CREATED_PREFIX, type UploadData } from "../../lib/contracts/events.js";
-import { isVideoId } from "../../lib/runtime/ids.js";
+import {
+  estrenaEvent,
+  parseEventData,
+  parsePayload,
+  S3_CREATED_PREFIX,
+  type UploadData,
+  uploadDataSchema,
+} from "../../lib/contracts/events.js";
 import { parsePlan, type Plan } from "../../lib/media/plan.js";
 
 /** The work transcode does, one kind per event type. Upload events start a plan; the rest are our own job events. */
@@ -13,31 +18,20 @@ export type Job =
   | { readonly kind: "finalize"; readonly plan: Plan };
 export type JobKind = Job["kind"];
 
-const uploadSchema = z.object({
-  videoId: z.string().refine(isVideoId, "not a video id"),
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  etag: z.string(),
-  contentType: z.string().optional(),
-  title: z.string().optional(),
-  eventName: z.string(),
-  eventTime: z.string(),
-});
-
 /** Decodes an incoming event into a job; null for a type transcode does not handle. Throws bad-request on bad data. */
 export function decodeJob(ev: CloudEvent<unknown>): Job | null {
   try {
     const data = typeof ev.data === "string" ? (JSON.parse(ev.data) as unknown) : ev.data;
-    if (ev.type.startsWith(S3_CREATED_PREFIX)) return { kind: "plan", upload: uploadSchema.parse(data) };
-    const d = data as { plan?: unknown; chunk?: unknown };
+    if (ev.type.startsWith(S3_CREATED_PREFIX)) return { kind: "plan", upload: parsePayload(ev.type, uploadDataSchema, data) };
     switch (ev.type) {
-      case "dev.estrena.transcode.chunk":
-        return { kind: "chunk", plan: parsePlan(d.plan), chunk: z.number().int().nonnegative().parse(d.chunk) };
+      case "dev.estrena.transcode.chunk": {
+        const d = parseEventData(ev.type, data);
+        return { kind: "chunk", plan: parsePlan(d.plan), chunk: d.chunk };
+      }
       case "dev.estrena.transcode.audio":
-        return { kind: "audio", plan: parsePlan(d.plan) };
+        return { kind: "audio", plan: parsePlan(parseEventData(ev.type, data).plan) };
       case "dev.estrena.transcode.finalize":
-        return { kind: "finalize", plan: parsePlan(d.plan) };
+        return { kind: "finalize", plan: parsePlan(parseEventData(ev.type, data).plan) };
       default:
         return null;
     }
@@ -58,7 +52,7 @@ export function chunkJobName(n: number): string {
 
 /** The event that asks for a job. Ids are deterministic, so a re-sent job is recognisably the same one. */
 export function jobEvent(job: Exclude<Job, { kind: "plan" }>): CloudEvent<unknown> {
-  const plan = job.plan as unknown as Readonly<Record<string, unknown>>;
+  const plan = job.plan;
   const id = `${job.plan.videoId}-${jobName(job)}`;
   switch (job.kind) {
     case "chunk":

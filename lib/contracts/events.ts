@@ -1,88 +1,113 @@
-import { CloudEvent, HTTP } from "cloudevents";
-import type { ErrorCode } from "./errors.js";
-import type { Rendition } from "./video.js";
+import { CloudEvent } from "cloudevents";
+import { z } from "zod";
+import { ErrorCode } from "./errors.js";
+import { VIDEO_ID } from "./layout.js";
 
 /**
- * Every event type estrena emits or consumes, with its payload type.
+ * Every event type estrena emits or consumes, declared once with its payload schema; the TypeScript types are derived
+ * from the schemas, and consumers validate with the same ones (catalogue intake, transcode jobs).
  * Upload events follow the CloudEvents AWS-S3 adapter: `com.amazonaws.s3.<eventName without "s3:">`,
- * e.g. `com.amazonaws.s3.ObjectCreated:Put`. Our own events are `dev.estrena.<noun>.<verb>`.
+ * e.g. `com.amazonaws.s3.ObjectCreated:Put`. Our own events are `dev.estrena.<noun>.<verb>`. docs/events.md has the
+ * catalogue in prose: who sends each one and who listens.
  */
 export const S3_TYPE_PREFIX = "com.amazonaws.s3.";
 export const S3_CREATED_PREFIX = `${S3_TYPE_PREFIX}ObjectCreated:`;
 export const S3_REMOVED_PREFIX = `${S3_TYPE_PREFIX}ObjectRemoved:`;
 
-/** Data of an upload event: the object, decoded, plus the derived video id. */
-export interface UploadData {
-  readonly videoId: string;
-  readonly bucket: string;
+const videoId = z.string().regex(VIDEO_ID, "not a video id");
+const nonNegative = z.number().finite().min(0);
+
+/** Data of an upload event (ingest sends it): the object, decoded, plus the derived video id. */
+export const uploadDataSchema = z.object({
+  videoId,
+  bucket: z.string().min(1),
   /** Decoded object key (MinIO sends it query-escaped). */
-  readonly key: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly contentType?: string;
+  key: z.string().min(1),
+  size: z.number().int().min(0),
+  etag: z.string(),
+  contentType: z.string().optional(),
   /** From x-amz-meta-title, when set. */
-  readonly title?: string;
-  readonly eventName: string;
-  readonly eventTime: string;
-}
+  title: z.string().optional(),
+  eventName: z.string(),
+  eventTime: z.iso.datetime({ offset: true }),
+});
+export type UploadData = Readonly<z.infer<typeof uploadDataSchema>>;
 
 /**
- * Data of an ObjectRemoved event. Delete records carry no ETag, so no video id: the catalogue finds the
- * video(s) by (bucket, key). See docs/events.md.
+ * Data of an ObjectRemoved event (ingest sends it). Delete records carry no ETag, so no video id: the catalogue finds
+ * the video(s) by (bucket, key).
  */
-export interface RemovedData {
-  readonly bucket: string;
+export const removedDataSchema = z.object({
+  bucket: z.string().min(1),
   /** Decoded object key. */
-  readonly key: string;
-  readonly versionId?: string;
+  key: z.string().min(1),
+  versionId: z.string().optional(),
   /** MinIO's per-event sequencer; orders events on the same key. */
-  readonly sequencer?: string;
-  readonly eventName: string;
-  readonly eventTime: string;
-}
+  sequencer: z.string().optional(),
+  // Optional here: what the catalogue needs is the object; ingest always sets both.
+  eventName: z.string().optional(),
+  eventTime: z.string().optional(),
+});
+export type RemovedData = Readonly<z.infer<typeof removedDataSchema>>;
 
-export interface VideoRef {
-  readonly videoId: string;
-}
+/** What every dev.estrena.video.* payload starts with. */
+export const videoRefSchema = z.object({ videoId });
+export type VideoRef = Readonly<z.infer<typeof videoRefSchema>>;
+const videoRef = videoRefSchema;
 
-/** A transcode job. The plan travels with every job so any instance can take it; functions/transcode/jobs.ts validates it. */
-export type TranscodeJobData = VideoRef & { readonly plan: Readonly<Record<string, unknown>> };
+// A measured bandwidth may arrive fractional; HLS BANDWIDTH is an integer, so it is rounded rather than refused.
+const rendition = z.object({
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  bandwidth: z.number().positive().transform(Math.round),
+  codecs: z.string(),
+});
+const media = { duration: nonNegative, width: z.number().int().min(0), height: z.number().int().min(0) };
 
-export interface EstrenaEvents {
-  "dev.estrena.video.processing": VideoRef & {
-    readonly duration: number;
-    readonly width: number;
-    readonly height: number;
-    readonly chunks: number;
-  };
-  "dev.estrena.video.progress": VideoRef & { readonly progress: number };
-  "dev.estrena.video.playable": VideoRef & { readonly renditions: readonly Rendition[] };
-  "dev.estrena.video.ready": VideoRef & {
-    readonly duration: number;
-    readonly width: number;
-    readonly height: number;
-    readonly renditions: readonly Rendition[];
-  };
-  "dev.estrena.video.failed": VideoRef & { readonly error: { readonly code: ErrorCode; readonly message: string } };
-  "dev.estrena.video.deleted": VideoRef;
-  "dev.estrena.transcode.chunk": TranscodeJobData & { readonly chunk: number };
-  "dev.estrena.transcode.audio": TranscodeJobData;
-  "dev.estrena.transcode.finalize": TranscodeJobData;
-}
-export type EstrenaType = keyof EstrenaEvents;
+/**
+ * A transcode job. The plan travels with every job so any instance can take it; its schema belongs to the transcode
+ * domain (lib/media planSchema), which transcode applies when it decodes the job (functions/transcode/jobs.ts).
+ */
+const transcodeJob = videoRef.extend({ plan: z.unknown() });
+
+/** Our own events: type → payload schema. The one table; ESTRENA_TYPES and the payload types come from it. */
+export const EVENT_SCHEMAS = {
+  /** transcode → catalogue: the plan is made; the video is processing. */
+  "dev.estrena.video.processing": videoRef.extend({ ...media, chunks: z.number().int().min(0) }),
+  /** transcode → catalogue: share of the work done, 0..1. */
+  "dev.estrena.video.progress": videoRef.extend({ progress: z.number().finite() }),
+  /** transcode → catalogue: the first chunk is published; the video plays while the rest is encoded. */
+  "dev.estrena.video.playable": videoRef.extend({ renditions: z.array(rendition).readonly() }),
+  /** transcode → catalogue: every rendition is complete. */
+  "dev.estrena.video.ready": videoRef.extend({ ...media, renditions: z.array(rendition).readonly() }),
+  /** transcode → catalogue: the video cannot be made; the code says why (lib/contracts/errors.ts). */
+  "dev.estrena.video.failed": videoRef.extend({ error: z.object({ code: z.string(), message: z.string() }) }),
+  /** the studio's delete (catalogue's editors' API) → catalogue: unpublish one video by id. */
+  "dev.estrena.video.deleted": videoRef,
+  /** transcode → transcode: encode one chunk of every rung. */
+  "dev.estrena.transcode.chunk": transcodeJob.extend({ chunk: z.number().int().min(0) }),
+  /** transcode → transcode: encode (or, for a standard source, remux) the audio. */
+  "dev.estrena.transcode.audio": transcodeJob,
+  /** transcode → transcode: write the VOD playlists once every piece is in. */
+  "dev.estrena.transcode.finalize": transcodeJob,
+} as const satisfies Record<`dev.estrena.${string}`, z.ZodType>;
+
+export type EstrenaType = keyof typeof EVENT_SCHEMAS;
+/** Payload type per event type, as senders build it (before the schema's transforms). */
+export type EstrenaEvents = {
+  readonly [T in EstrenaType]: Readonly<z.input<(typeof EVENT_SCHEMAS)[T]>> & DataRefinements<T>;
+};
+/** Narrower than the schema where senders know more than a receiver may assume (the failure code is one of ours). */
+type DataRefinements<T extends EstrenaType> = T extends "dev.estrena.video.failed"
+  ? { readonly error: { readonly code: ErrorCode; readonly message: string } }
+  : unknown;
 
 /** Runtime list of our own types, for the naming test and the Trigger-filter check. */
-export const ESTRENA_TYPES = [
-  "dev.estrena.video.processing",
-  "dev.estrena.video.progress",
-  "dev.estrena.video.playable",
-  "dev.estrena.video.ready",
-  "dev.estrena.video.failed",
-  "dev.estrena.video.deleted",
-  "dev.estrena.transcode.chunk",
-  "dev.estrena.transcode.audio",
-  "dev.estrena.transcode.finalize",
-] as const satisfies readonly EstrenaType[];
+export const ESTRENA_TYPES = Object.keys(EVENT_SCHEMAS) as EstrenaType[];
+
+export function isEstrenaType(type: string): type is EstrenaType {
+  return Object.hasOwn(EVENT_SCHEMAS, type);
+}
 
 export const SOURCE = "/estrena";
 
@@ -102,31 +127,30 @@ export function estrenaEvent<T extends EstrenaType>(
   });
 }
 
-/** Parses K_CE_OVERRIDES (`{"extensions":{...}}`) into extension attributes. */
-export function parseCeOverrides(raw: string): Record<string, string> {
-  if (!raw) return {};
-  const parsed = JSON.parse(raw) as { extensions?: Record<string, unknown> };
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed.extensions ?? {})) out[k] = String(v);
-  return out;
+/** A payload that does not match its type's schema: the first issue, named by field, for a bad-request message. */
+export class PayloadError extends Error {
+  constructor(
+    readonly type: string,
+    readonly issue: string,
+  ) {
+    super(`bad ${type} data: ${issue}`);
+  }
 }
 
-/** POSTs an event in binary mode. Throws (retryable) when the sink is unreachable or answers non-2xx. */
-export async function sendEvent(
-  sink: string,
-  event: CloudEvent<unknown>,
-  overrides: Record<string, string> = {},
-  signal?: AbortSignal,
-): Promise<void> {
-  if (!sink) throw new Error("K_SINK is not set: nowhere to send events");
-  const withOverrides = Object.keys(overrides).length ? event.cloneWith(overrides) : event;
-  const msg = HTTP.binary(withOverrides);
-  const res = await fetch(sink, {
-    method: "POST",
-    headers: msg.headers as Record<string, string>,
-    body: msg.body as string,
-    signal: signal ?? AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`sink ${sink} answered ${res.status}`);
-  await res.body?.cancel();
+/** Validates data against a schema; throws PayloadError naming the first bad field. */
+export function parsePayload<S extends z.ZodType>(type: string, schema: S, data: unknown): z.output<S> {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new PayloadError(type, `${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+}
+
+/** Validates the data of one of our own events against its schema (see parsePayload). */
+export function parseEventData<T extends EstrenaType>(type: T, data: unknown): z.output<(typeof EVENT_SCHEMAS)[T]> {
+  return parsePayload(type, EVENT_SCHEMAS[type], data) as z.output<(typeof EVENT_SCHEMAS)[T]>;
+}
+
+/** Whether a failure code is one of ours (a failed event may come from an older or newer sender). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return (Object.values(ErrorCode) as string[]).includes(code);
 }

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 
+// The bucket layout is a contract (lib/contracts/layout.ts); it is re-exported here for Node callers of videoId.
+export { isVideoId, metaKey, streamPrefix } from "../contracts/layout.js";
+
 /** A video's id: stable for the same (bucket, key, ETag), so a redelivered event is the same work. */
 export function videoId(bucket: string, key: string, etag: string): string {
   const h = createHash("sha256")
@@ -10,19 +13,4 @@ export function videoId(bucket: string, key: string, etag: string): string {
 
 export function normalizeEtag(etag: string): string {
   return etag.replace(/^"+|"+$/g, "");
-}
-
-const ID = /^v[0-9a-f]{19}$/;
-export function isVideoId(s: string): boolean {
-  return ID.test(s);
-}
-
-/** Prefix of everything published for one video in the stream bucket. The id alone names it: keys never reach a path. */
-export function streamPrefix(id: string): string {
-  if (!isVideoId(id)) throw new Error(`not a video id: ${JSON.stringify(id)}`);
-  return `videos/${id}/`;
-}
-
-export function metaKey(id: string): string {
-  return `${streamPrefix(id)}meta.json`;
 }

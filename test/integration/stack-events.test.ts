@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStorage } from "../../lib/runtime/storage.js";
 import { videoId } from "../../lib/runtime/ids.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
+import type { DeadLetter } from "../../lib/contracts/dead-letter.js";
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -69,8 +70,7 @@ describe("MinIO webhook → ingest → router → subscribers", () => {
 
   const deadLetters = () => {
     const dir = join(stack.stateDir, "dead-letter");
-    // biome-ignore lint/suspicious/noExplicitAny: dead-letter files are inspected field by field
-    return existsSync(dir) ? readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Record<string, any>) : [];
+    return existsSync(dir) ? readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as DeadLetter) : [];
   };
 
   it("delivers an upload to the subscriber as a binary-mode CloudEvent", async () => {
@@ -98,7 +98,7 @@ describe("MinIO webhook → ingest → router → subscribers", () => {
 
   it("retries the failing subscriber, then dead-letters the event", async () => {
     const [letter] = await until("a dead letter", () => deadLetters().length > 0 && deadLetters());
-    expect(letter).toMatchObject({ trigger: "transcode-upload", subscriber: "transcode", attempts: 3, lastStatus: 500 });
+    expect(letter!.delivery).toMatchObject({ trigger: "transcode-upload", subscriber: "transcode", attempts: 3, lastStatus: 500 });
     expect(letter!.event.type).toBe("com.amazonaws.s3.ObjectCreated:Put");
     const ids = transcode.received.map((r) => r.headers["ce-id"]);
     expect(ids).toEqual([letter!.event.id, letter!.event.id, letter!.event.id]);

@@ -7,6 +7,7 @@ import { CloudEvent, HTTP } from "cloudevents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/runtime/log.js";
 import { startRouter, type RouterHandle, type RouterOptions } from "../../tools/router/router.js";
+import type { DeadLetter } from "../../lib/contracts/dead-letter.js";
 
 /** A real HTTP subscriber that records what it gets and answers with whatever `respond` says. */
 interface Received {
@@ -103,7 +104,7 @@ describe("event router (real HTTP)", () => {
   const fresh = () => (state = mkdtempSync(join(tmpdir(), "estrena-router-")));
   const deadLetters = () =>
     existsSync(join(state, "dead-letter"))
-      ? readdirSync(join(state, "dead-letter")).map((f) => JSON.parse(readFileSync(join(state, "dead-letter", f), "utf8")))
+      ? readdirSync(join(state, "dead-letter")).map((f) => JSON.parse(readFileSync(join(state, "dead-letter", f), "utf8")) as DeadLetter)
       : [];
 
   it("answers 202 to a structured CloudEvent and delivers it in binary mode to every matching Trigger", async () => {
@@ -160,14 +161,17 @@ describe("event router (real HTTP)", () => {
     const gaps = transcode.received.slice(1).map((x, i) => x.at - transcode.received[i]!.at);
     expect(gaps[0]).toBeGreaterThanOrEqual(95);
     expect(gaps[1]).toBeGreaterThanOrEqual(195);
-    expect(letter).toMatchObject({
+    expect(letter!.delivery).toMatchObject({
       trigger: "transcode-upload",
       subscriber: "transcode",
       url: transcode.url,
       attempts: 3,
       lastStatus: 500,
     });
-    expect(letter.event).toMatchObject({ id: "e3", type: "com.amazonaws.s3.ObjectCreated:Put", knativeerrorcode: "500" });
+    // The same record shape the deadletter function stores on Knative.
+    expect(letter!.errors).toEqual({ knativeerrorcode: "500", knativeerrordest: transcode.url, knativeerrordata: expect.any(String) });
+    expect(letter!.errorBody).toContain("boom");
+    expect(letter!.event).toMatchObject({ id: "e3", type: "com.amazonaws.s3.ObjectCreated:Put", knativeerrorcode: "500" });
     expect(catalogue.received).toHaveLength(1);
     expect(readdirSync(join(state, "router", "pending"))).toEqual([]);
   });
@@ -179,7 +183,7 @@ describe("event router (real HTTP)", () => {
     catalogue.respond = () => ({ status: 400, body: "nope" });
     expect(await post(r.url, upload("e4"))).toBe(202);
     const letters = await until("two dead letters", () => deadLetters().length === 2 && deadLetters());
-    const byTrigger = Object.fromEntries(letters.map((l) => [l.trigger, [l.attempts, l.lastStatus]]));
+    const byTrigger = Object.fromEntries(letters.map((l) => [l.delivery!.trigger, [l.delivery!.attempts, l.delivery!.lastStatus]]));
     expect(byTrigger).toEqual({ "transcode-upload": [3, 502], "catalogue-upload": [1, 400] });
   });
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CloudEvent, HTTP } from "cloudevents";
+import { type DeadLetter, deadLetterFileName } from "../../lib/contracts/dead-letter.js";
 
 /** Outcome of one HTTP attempt to a subscriber. */
 export type Attempt =
@@ -65,26 +66,10 @@ export async function attemptDelivery(url: string, event: CloudEvent<unknown>, t
   return { ok: true, status: res.status, ...(reply ? { reply } : {}) };
 }
 
-/** What the dead-letter store keeps for an event that could not be delivered. */
-export interface DeadLetter {
-  readonly trigger: string;
-  readonly subscriber: string;
-  readonly url: string;
-  readonly attempts: number;
-  readonly lastStatus: number;
-  readonly lastError: string;
-  readonly deadLetteredAt: string;
-  /** The event as structured JSON, with Knative's knativeerror* extensions added. */
-  readonly event: Record<string, unknown>;
-}
-
-/** Writes a dead letter as one JSON file under `dir` and returns its path. */
+/** Writes a dead letter (the shape the deadletter function stores too) as one JSON file under `dir`; returns its path. */
 export function writeDeadLetter(dir: string, letter: DeadLetter): string {
   mkdirSync(dir, { recursive: true });
-  const safeId = String(letter.event.id ?? "noid")
-    .replace(/[^A-Za-z0-9._-]/g, "_")
-    .slice(0, 80);
-  const file = join(dir, `${letter.deadLetteredAt.replace(/[:.]/g, "-")}-${letter.trigger}-${safeId}.json`);
+  const file = join(dir, deadLetterFileName(letter));
   writeFileSync(file, `${JSON.stringify(letter, null, 2)}\n`);
   return file;
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { CloudEvent, HTTP } from "cloudevents";
 import type { Logger } from "pino";
+import { deadLetter } from "../../lib/contracts/dead-letter.js";
 import { attemptDelivery, writeDeadLetter } from "./delivery.js";
 import { Journal, type PendingDelivery } from "./journal.js";
 import { Limiter } from "./limiter.js";
@@ -111,22 +112,14 @@ export async function startRouter(o: RouterOptions): Promise<RouterHandle> {
   }
 
   function letter(d: PendingDelivery, subscriber: string, url: string, attempts: number, status: number, error: string) {
-    return {
-      trigger: d.trigger,
-      subscriber,
-      url,
-      attempts,
-      lastStatus: status,
-      lastError: error,
-      deadLetteredAt: new Date().toISOString(),
-      // The extensions a Knative dead-letter sink receives.
-      event: {
-        ...d.event,
-        knativeerrordest: url,
-        knativeerrorcode: String(status),
-        knativeerrordata: Buffer.from(error).toString("base64"),
-      },
+    // The extensions a Knative dead-letter sink receives, so both stores hold the same record.
+    const event = {
+      ...d.event,
+      knativeerrordest: url,
+      knativeerrorcode: String(status),
+      knativeerrordata: Buffer.from(error).toString("base64"),
     };
+    return deadLetter(event, new Date(), { trigger: d.trigger, subscriber, url, attempts, lastStatus: status, lastError: error });
   }
 
   const server: Server = createServer((req, res) => void handle(req, res));

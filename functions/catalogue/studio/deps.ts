@@ -6,7 +6,7 @@ import { type EditorBucket, editorBucket } from "./uploads.js";
 /** The studio's dependencies, built from the catalogue's on the first studio request. */
 export async function createStudioDeps(deps: Omit<Deps, "studio">): Promise<StudioDeps> {
   const [{ sendEvent, parseCeOverrides }, { unpublish }] = await Promise.all([
-    import("../../../lib/contracts/events.js"),
+    import("../../../lib/runtime/cloudevents.js"),
     import("../apply.js"),
   ]);
   const { config } = deps;

@@ -1,6 +1,13 @@
 import { HTTP } from "cloudevents";
 import { describe, expect, it } from "vitest";
-import { ESTRENA_TYPES, estrenaEvent, parseCeOverrides } from "../../../../lib/contracts/events.js";
+import {
+  ESTRENA_TYPES,
+  estrenaEvent,
+  PayloadError,
+  parseEventData,
+  parsePayload,
+  uploadDataSchema,
+} from "../../../../lib/contracts/events.js";
 
 describe("event catalogue", () => {
   it.each(ESTRENA_TYPES.map((t) => [t]))("%s follows dev.estrena.<noun>.<verb>", (type) => {
@@ -18,8 +25,40 @@ describe("event catalogue", () => {
     expect((back as typeof event).subject).toBe("v0123456789abcdef012");
   });
 
-  it("reads K_CE_OVERRIDES extensions", () => {
-    expect(parseCeOverrides("")).toEqual({});
-    expect(parseCeOverrides('{"extensions":{"cluster":"east","n":1}}')).toEqual({ cluster: "east", n: "1" });
+  const ID = "v0123456789abcdef012";
+  it.each([
+    ["dev.estrena.video.progress", { videoId: ID, progress: 0.25 }, { videoId: ID, progress: 0.25 }],
+    [
+      "dev.estrena.video.playable",
+      { videoId: ID, renditions: [{ height: 240, width: 426, bandwidth: 399000.6, codecs: "avc1.64001e" }] },
+      { videoId: ID, renditions: [{ height: 240, width: 426, bandwidth: 399001, codecs: "avc1.64001e" }] },
+    ],
+    ["dev.estrena.video.deleted", { videoId: ID, extra: 1 }, { videoId: ID }],
+    ["dev.estrena.transcode.chunk", { videoId: ID, plan: { any: "shape" }, chunk: 3 }, { videoId: ID, plan: { any: "shape" }, chunk: 3 }],
+  ] as const)("validates %s data with its schema", (type, data, want) => {
+    expect(parseEventData(type, data)).toEqual(want);
+  });
+
+  it.each([
+    ["dev.estrena.video.progress", { videoId: "v1", progress: 0.5 }, "bad dev.estrena.video.progress data: videoId: not a video id"],
+    ["dev.estrena.transcode.chunk", { videoId: ID, plan: {}, chunk: -1 }, "bad dev.estrena.transcode.chunk data: chunk:"],
+    ["dev.estrena.video.failed", { videoId: ID }, "bad dev.estrena.video.failed data: error:"],
+  ] as const)("refuses bad %s data, naming the field", (type, data, message) => {
+    expect(() => parseEventData(type, data)).toThrow(PayloadError);
+    expect(() => parseEventData(type, data)).toThrow(message);
+  });
+
+  it("validates upload data the same way for every consumer", () => {
+    const upload = {
+      videoId: ID,
+      bucket: "uploads",
+      key: "a.mp4",
+      size: 1,
+      etag: "e",
+      eventName: "s3:ObjectCreated:Put",
+      eventTime: "2026-11-30T22:00:00Z",
+    };
+    expect(parsePayload("upload", uploadDataSchema, upload)).toEqual(upload);
+    expect(() => parsePayload("upload", uploadDataSchema, { ...upload, key: "" })).toThrow("bad upload data: key:");
   });
 });
