@@ -54,6 +54,12 @@ const settings = {
     default: "",
     schema: z.string(),
   },
+  eventToken: {
+    env: "EVENT_AUTH_TOKEN",
+    doc: "bearer token the event router presents on every delivery; the functions refuse events without it (empty: no check, as on Knative)",
+    default: "",
+    schema: z.string(),
+  },
   segmentSeconds: { env: "SEGMENT_SECONDS", doc: "HLS segment length in seconds", default: "4", schema: int(1, 30) },
   chunkSeconds: {
     env: "CHUNK_SECONDS",
