@@ -10,9 +10,11 @@ export interface SseOptions {
   readonly heartbeatMs: number;
   /** Re-read the record this often: covers a Redis outage and any message missed while subscribing. */
   readonly pollMs: number;
+  /** How long the first event waits for the subscription (a hung Redis must not hold it). */
+  readonly subscribeWaitMs: number;
 }
 
-export const SSE_DEFAULTS: SseOptions = { heartbeatMs: 15_000, pollMs: 5_000 };
+export const SSE_DEFAULTS: SseOptions = { heartbeatMs: 15_000, pollMs: 5_000, subscribeWaitMs: 300 };
 
 /**
  * `GET /api/videos/:id/events`. Every event carries the whole Video as JSON:
@@ -66,18 +68,19 @@ export async function streamVideoEvents(
 
   req.on("close", close);
   res.write("retry: 3000\n\n");
+  // Subscribed before the first event, so a client that acts on it misses no change; but never waiting long for a
+  // Redis that hangs: the poll below keeps the stream going without pub/sub, just less promptly.
+  const subscribing = deps.subscribe(deps.channel, (raw) => {
+    const msg = JSON.parse(raw) as VideoMessage;
+    onChange(msg.type, msg.video);
+  });
+  subscribing.then(
+    (u) => (closed ? u() : (unsubscribe = u)),
+    () => undefined,
+  );
+  await Promise.race([subscribing.catch(() => undefined), new Promise((r) => setTimeout(r, opts.subscribeWaitMs).unref())]);
   send("video", deps.first);
   if (closed) return;
-
-  try {
-    unsubscribe = await deps.subscribe(deps.channel, (raw) => {
-      const msg = JSON.parse(raw) as VideoMessage;
-      onChange(msg.type, msg.video);
-    });
-    if (closed) unsubscribe();
-  } catch {
-    // Redis is down: the poll below keeps the stream going, just less promptly.
-  }
   timers.push(setInterval(() => res.write(": ping\n\n"), opts.heartbeatMs));
   timers.push(
     setInterval(() => {

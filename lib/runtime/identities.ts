@@ -75,10 +75,11 @@ export const IDENTITIES = {
     user: "estrena-catalogue",
     userEnv: "ESTRENA_CATALOGUE_S3_ACCESS_KEY",
     secretEnv: "ESTRENA_CATALOGUE_S3_SECRET_KEY",
-    doc: "the catalogue function: reads and writes video records under videos/ in stream, removes deleted videos",
+    doc: "the catalogue function: reads and writes video records under videos/ and the source index under index/sources/ in stream, removes deleted videos",
     statements: (b) => [
       allow(["s3:ListBucket"], [bucket(b.stream)]),
-      allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objects(b.stream, VIDEOS)]),
+      // index/sources/: which videos came from which upload (delete events carry no ETag; re-uploads replace videos).
+      allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objects(b.stream, VIDEOS), objects(b.stream, "index/sources/")]),
     ],
   },
   deadletter: {

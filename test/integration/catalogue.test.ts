@@ -47,6 +47,16 @@ async function api<T>(path: string): Promise<[number, T]> {
   return [res.status, (await res.json()) as T];
 }
 
+const editor = () => ({
+  authorization: `Basic ${Buffer.from(`${stack.credentials.editor.user}:${stack.credentials.editor.password}`).toString("base64")}`,
+});
+
+/** The same call as editors make it (`/api/videos…` → `/api/studio/videos…`, HTTP Basic): every status, and the source. */
+async function studio<T>(path: string): Promise<[number, T]> {
+  const res = await fetch(`${gw}${path.replace(/^\/api\/videos/, "/api/studio/videos")}`, { headers: editor() });
+  return [res.status, (await res.json()) as T];
+}
+
 async function meta(id: string): Promise<Video | null> {
   try {
     const stream = await s3.getObject("stream", `videos/${id}/meta.json`);
@@ -73,9 +83,12 @@ afterAll(async () => {
 describe("event intake", () => {
   it("follows a video from upload to ready, keeping progress in Redis and status changes in meta.json", async () => {
     const id = newId();
-    const get = async () => (await api<Video>(`/api/videos/${id}`))[1];
-    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, "dir/first clip.mp4", "2026-11-24T01:00:00.000Z"))).toBe(204);
-    expect([(await get()).status, (await get()).title, (await meta(id))?.status]).toEqual(["queued", "first clip.mp4", "queued"]);
+    const get = async () => (await studio<Video>(`/api/videos/${id}`))[1];
+    const viewerStatus = async () => (await api<unknown>(`/api/videos/${id}`))[0];
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, "dir/first_clip.mp4", "2026-11-24T01:00:00.000Z"))).toBe(204);
+    expect([(await get()).status, (await get()).title, (await meta(id))?.status]).toEqual(["queued", "first clip", "queued"]);
+    // Nothing plays yet: viewers do not see it.
+    expect(await viewerStatus()).toBe(404);
 
     expect(await post("dev.estrena.video.processing", { videoId: id, duration: 4, width: 160, height: 90, chunks: 1 })).toBe(204);
     expect(await post("dev.estrena.video.progress", { videoId: id, progress: 0.5 })).toBe(204);
@@ -83,18 +96,22 @@ describe("event intake", () => {
     expect([(await get()).status, (await get()).progress, (await get()).duration]).toEqual(["processing", 0.5, 4]);
     expect([(await meta(id))?.status, (await meta(id))?.progress]).toEqual(["processing", 0]);
 
+    expect(await viewerStatus()).toBe(404);
     expect(await post("dev.estrena.video.playable", { videoId: id, renditions: [rendition] })).toBe(204);
     expect([(await get()).status, (await get()).hls]).toEqual(["processing", `/stream/${id}/master.m3u8`]);
+    // The progressive playlist plays: viewers see it now, without the editors' fields.
+    const [viewer, seen] = await api<Record<string, unknown>>(`/api/videos/${id}`);
+    expect([viewer, "error" in seen, "source" in seen, seen.status]).toEqual([200, false, false, "processing"]);
 
     await s3.putObject("stream", `videos/${id}/thumbnails.vtt`, "WEBVTT\n");
     expect(await post("dev.estrena.video.ready", { videoId: id, duration: 4, width: 160, height: 90, renditions: [rendition] })).toBe(204);
     expect(await post("dev.estrena.video.failed", { videoId: id, error: { code: "truncated", message: "late" } })).toBe(204);
-    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, "dir/first clip.mp4", "2026-11-24T01:00:00.000Z"))).toBe(204);
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, "dir/first_clip.mp4", "2026-11-24T01:00:00.000Z"))).toBe(204);
     const ready = await get();
     expect(ready).toEqual({
       id,
-      title: "first clip.mp4",
-      source: { bucket: "uploads", key: "dir/first clip.mp4", size: 10, etag: id },
+      title: "first clip",
+      source: { bucket: "uploads", key: "dir/first_clip.mp4", size: 10, etag: id },
       createdAt: "2026-11-24T01:00:00.000Z",
       status: "ready",
       progress: 1,
@@ -153,6 +170,8 @@ describe("GET /api/videos", () => {
       expect(
         await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `list/${id}.mp4`, `2026-11-2${i}T12:00:00.000Z`, titles[i])),
       ).toBe(204);
+      // Viewers list only what plays.
+      expect(await post("dev.estrena.video.playable", { videoId: id, renditions: [rendition] })).toBe(204);
     }
   });
   type Page = { videos: Video[]; next: string | null };
@@ -185,14 +204,14 @@ describe("GET /api/videos", () => {
     expect((await api<{ error: { code: string } }>("/api/videos?limit=0"))[1].error.code).toBe("bad-request");
     expect(await api<{ error: { code: string } }>("/api/videos/not-an-id")).toEqual([
       404,
-      { error: { code: "not-found", message: 'no video "not-an-id"' } },
+      { error: { code: "not-found", message: "no such video" } },
     ]);
   });
 
   it("rebuilds itself from MinIO after Redis is flushed", async () => {
-    const before = (await api<Page>("/api/videos?limit=100"))[1].videos;
+    const before = (await studio<Page>("/api/videos?limit=100"))[1].videos;
     await redis.flushall();
-    const after = (await api<Page>("/api/videos?limit=100"))[1].videos;
+    const after = (await studio<Page>("/api/videos?limit=100"))[1].videos;
     expect(after.map((v) => v.id)).toEqual(before.map((v) => v.id));
     expect(await redis.hlen("estrena:cat:videos")).toBe(before.length);
   });
@@ -219,7 +238,9 @@ describe("GET /api/videos/:id/events", () => {
   it("streams the record, then progress and status changes, and ends after ready", async () => {
     const id = newId();
     expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `sse/${id}.mp4`, "2026-11-24T03:00:00.000Z"))).toBe(204);
-    const res = await fetch(`${gw}/api/videos/${id}/events`);
+    // Viewers cannot follow what does not play yet; editors can.
+    expect((await fetch(`${gw}/api/videos/${id}/events`)).status).toBe(404);
+    const res = await fetch(`${gw}/api/studio/videos/${id}/events`, { headers: editor() });
     expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/event-stream; charset=utf-8"]);
     const seen: [string, string, number][] = [];
     let sent = false;
@@ -273,12 +294,12 @@ describe("Redis down and back", () => {
   it("applies events and answers from MinIO while Redis is down, and never serves the stale cached copy afterwards", async () => {
     const id = newId();
     expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(id, `outage/${id}.mp4`, "2026-11-24T05:00:00.000Z"))).toBe(204);
-    expect((await api<Video>(`/api/videos/${id}`))[1].status).toBe("queued");
+    expect((await studio<Video>(`/api/videos/${id}`))[1].status).toBe("queued");
     await stack.stopService("redis");
     try {
       expect(await post("dev.estrena.video.processing", { videoId: id, duration: 4, width: 160, height: 90, chunks: 1 })).toBe(204);
-      expect((await api<Video>(`/api/videos/${id}`))[1].status).toBe("processing");
-      const [status, page] = await api<{ videos: Video[] }>("/api/videos?limit=100");
+      expect((await studio<Video>(`/api/videos/${id}`))[1].status).toBe("processing");
+      const [status, page] = await studio<{ videos: Video[] }>("/api/videos?limit=100");
       expect([status, page.videos.find((v) => v.id === id)?.status]).toEqual([200, "processing"]);
       const health = await api<{ status: string; degraded: string[] }>("/healthz");
       expect(health).toEqual([200, expect.objectContaining({ status: "degraded", degraded: ["redis"] })]);
@@ -287,8 +308,8 @@ describe("Redis down and back", () => {
     }
     // Whatever Redis kept from before the outage says "queued"; the catalogue must answer "processing".
     for (let i = 0; i < 3; i++) {
-      expect((await api<Video>(`/api/videos/${id}`))[1].status).toBe("processing");
-      expect((await api<{ videos: Video[] }>("/api/videos?limit=100"))[1].videos.find((v) => v.id === id)?.status).toBe("processing");
+      expect((await studio<Video>(`/api/videos/${id}`))[1].status).toBe("processing");
+      expect((await studio<{ videos: Video[] }>("/api/videos?limit=100"))[1].videos.find((v) => v.id === id)?.status).toBe("processing");
       await new Promise((r) => setTimeout(r, 500));
     }
   });

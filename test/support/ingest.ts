@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { HTTP, type CloudEvent } from "cloudevents";
 import { Client } from "minio";
 import type { UploadData } from "../../lib/contracts/events.js";
-import type { Video } from "../../lib/contracts/video.js";
+import type { StudioVideo } from "../../lib/contracts/studio.js";
 import type { TestStack } from "./stack.js";
 
 export const MiB = 1024 * 1024;
@@ -69,25 +69,31 @@ export function randomStream(size: number): Readable {
   });
 }
 
-/** Every video in the catalogue, following `next` cursors. */
-export async function listVideos(stack: TestStack): Promise<Video[]> {
-  const out: Video[] = [];
+/** HTTP Basic with the stack's editor login: the studio API shows every upload, with its status and source. */
+const asEditor = (stack: TestStack) => ({
+  authorization: `Basic ${Buffer.from(`${stack.credentials.editor.user}:${stack.credentials.editor.password}`).toString("base64")}`,
+});
+
+/** Every upload in the catalogue as editors see it (the studio API), following `next` cursors. */
+export async function listVideos(stack: TestStack): Promise<StudioVideo[]> {
+  const out: StudioVideo[] = [];
   let cursor: string | null = null;
   do {
-    const url = new URL("api/videos", stack.urls.catalogue);
+    const url = new URL("api/studio/videos", stack.urls.catalogue);
     if (cursor) url.searchParams.set("cursor", cursor);
-    const res = await fetch(url);
+    const res = await fetch(url, { headers: asEditor(stack) });
     if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
-    const page = (await res.json()) as { videos: Video[]; next: string | null };
+    const page = (await res.json()) as { videos: StudioVideo[]; next: string | null };
     out.push(...page.videos);
     cursor = page.next;
   } while (cursor);
   return out;
 }
 
-export async function getVideo(stack: TestStack, id: string): Promise<{ status: number; video: Video | null }> {
-  const res = await fetch(new URL(`api/videos/${id}`, stack.urls.catalogue));
-  return { status: res.status, video: res.ok ? ((await res.json()) as Video) : (await res.body?.cancel(), null) };
+/** One upload as editors see it (the studio API, any status); 404 when the catalogue has no record. */
+export async function getVideo(stack: TestStack, id: string): Promise<{ status: number; video: StudioVideo | null }> {
+  const res = await fetch(new URL(`api/studio/videos/${id}`, stack.urls.catalogue), { headers: asEditor(stack) });
+  return { status: res.status, video: res.ok ? ((await res.json()) as StudioVideo) : (await res.body?.cancel(), null) };
 }
 
 /** Polls `check` until it returns a value (not undefined) or `ms` pass; the error names what was awaited. */
