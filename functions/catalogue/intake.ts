@@ -1,8 +1,16 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
-import { S3_CREATED_PREFIX, S3_REMOVED_PREFIX, type UploadData } from "../../lib/contracts/events.js";
+import {
+  EVENT_SCHEMAS,
+  PayloadError,
+  parsePayload,
+  removedDataSchema,
+  S3_CREATED_PREFIX,
+  S3_REMOVED_PREFIX,
+  uploadDataSchema,
+  videoRefSchema,
+} from "../../lib/contracts/events.js";
 import { publicError } from "../../lib/contracts/failures.js";
-import { isVideoId } from "../../lib/runtime/ids.js";
 import type { CatalogueEvent } from "./reducer.js";
 
 /** An incoming CloudEvent, reduced to what the catalogue does with it. */
@@ -20,44 +28,23 @@ export interface IncomingEvent {
   readonly data?: unknown;
 }
 
-const videoIdSchema = z.string().refine(isVideoId, "not a video id");
-const nonNegative = z.number().finite().min(0);
-// A measured bandwidth may arrive fractional; HLS BANDWIDTH is an integer, so round rather than refuse the event.
-const rendition = z.object({
-  height: z.number().int().positive(),
-  width: z.number().int().positive(),
-  bandwidth: z.number().positive().transform(Math.round),
-  codecs: z.string(),
-});
-const media = { duration: nonNegative, width: z.number().int().min(0), height: z.number().int().min(0) };
-
-const upload = z.object({
-  videoId: videoIdSchema,
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  size: z.number().int().min(0),
-  etag: z.string(),
-  contentType: z.string().optional(),
-  title: z.string().optional(),
-  eventName: z.string(),
-  eventTime: z.string().datetime({ offset: true }),
-});
-const removed = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
-const ref = z.object({ videoId: videoIdSchema });
-
-/** One row per `dev.estrena.video.*` type this function applies: its payload schema and the reducer event it becomes. */
+/** One row per `dev.estrena.video.*` type this function applies: its shared payload schema and the reducer event it becomes. */
 const videoEvents = {
-  "dev.estrena.video.processing": ref
-    .extend({ ...media, chunks: z.number().int().min(0) })
-    .transform((d) => ({ kind: "processing" as const, duration: d.duration, width: d.width, height: d.height })),
-  "dev.estrena.video.progress": ref
-    .extend({ progress: z.number().finite() })
-    .transform((d) => ({ kind: "progress" as const, progress: d.progress })),
-  "dev.estrena.video.playable": ref
-    .extend({ renditions: z.array(rendition) })
-    .transform((d) => ({ kind: "playable" as const, renditions: d.renditions })),
-  "dev.estrena.video.ready": ref
-    .extend({ ...media, renditions: z.array(rendition) })
+  "dev.estrena.video.processing": EVENT_SCHEMAS["dev.estrena.video.processing"].transform((d) => ({
+    kind: "processing" as const,
+    duration: d.duration,
+    width: d.width,
+    height: d.height,
+  })),
+  "dev.estrena.video.progress": EVENT_SCHEMAS["dev.estrena.video.progress"].transform((d) => ({
+    kind: "progress" as const,
+    progress: d.progress,
+  })),
+  "dev.estrena.video.playable": EVENT_SCHEMAS["dev.estrena.video.playable"].transform((d) => ({
+    kind: "playable" as const,
+    renditions: d.renditions,
+  })),
+  "dev.estrena.video.ready": EVENT_SCHEMAS["dev.estrena.video.ready"]
     // `present` is filled in by the handler after looking at the stream prefix.
     .transform((d) => ({
       kind: "ready" as const,
@@ -67,8 +54,7 @@ const videoEvents = {
       renditions: d.renditions,
       present: { poster: false, thumbnails: false },
     })),
-  "dev.estrena.video.failed": ref
-    .extend({ error: z.object({ code: z.string(), message: z.string() }) })
+  "dev.estrena.video.failed": EVENT_SCHEMAS["dev.estrena.video.failed"]
     // Only the code is kept: the message comes from the one table, so a raw errno or path never reaches a record.
     .transform((d) => ({ kind: "failed" as const, error: publicError(d.error) })),
 } satisfies Record<string, z.ZodType<CatalogueEvent, unknown>>;
@@ -80,27 +66,30 @@ const isVideoEventType = (t: string): t is VideoEventType => Object.hasOwn(video
 export function decodeEvent(ce: IncomingEvent): Intake {
   const data = typeof ce.data === "string" ? parseJson(ce.data) : ce.data;
   if (ce.type.startsWith(S3_CREATED_PREFIX)) {
-    const d = check(upload, data, ce.type) as UploadData;
+    const d = check(uploadDataSchema, data, ce.type);
     return { action: "apply", videoId: d.videoId, event: { kind: "uploaded", upload: d } };
   }
   if (ce.type.startsWith(S3_REMOVED_PREFIX)) {
-    const d = check(removed, data, ce.type);
+    const d = check(removedDataSchema, data, ce.type);
     return { action: "unpublish-source", bucket: d.bucket, key: d.key };
   }
-  if (ce.type === "dev.estrena.video.deleted") return { action: "unpublish", videoId: check(ref, data, ce.type).videoId };
+  if (ce.type === "dev.estrena.video.deleted") return { action: "unpublish", videoId: check(videoRefSchema, data, ce.type).videoId };
   if (isVideoEventType(ce.type)) {
-    const videoId = check(ref.passthrough(), data, ce.type).videoId;
+    const videoId = check(videoRefSchema, data, ce.type).videoId;
     return { action: "apply", videoId, event: check(videoEvents[ce.type] as z.ZodType<CatalogueEvent, unknown>, data, ce.type) };
   }
   if (ce.type.startsWith("dev.estrena.")) return { action: "ignore" };
   throw new EstrenaError(ErrorCode.BadRequest, `event type ${JSON.stringify(ce.type)} is not one the catalogue handles`);
 }
 
+/** Validates with a shared schema; bad data is the sender's fault (400, never redelivered). */
 function check<T>(schema: z.ZodType<T, unknown>, data: unknown, type: string): T {
-  const r = schema.safeParse(data);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new EstrenaError(ErrorCode.BadRequest, `bad ${type} data: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  try {
+    return parsePayload(type, schema, data);
+  } catch (err) {
+    if (err instanceof PayloadError) throw new EstrenaError(ErrorCode.BadRequest, err.message);
+    throw err;
+  }
 }
 
 function parseJson(s: string): unknown {

@@ -1,13 +1,10 @@
 import { z } from "zod";
+import { describe, type Parsed, readSettings, type Row } from "./settings.js";
 
-/** One row per setting: the environment variable, its default, and how to read it. */
-interface Setting<T> {
-  readonly env: string;
-  readonly doc: string;
-  readonly schema: z.ZodType<T>;
-  /** Absent means required. */
-  readonly default?: string;
-}
+export { ConfigError } from "./settings.js";
+
+// The functions' settings: one table, read by the one settings engine (lib/runtime/settings.ts), where an empty
+// variable means unset.
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.string().url();
@@ -113,39 +110,17 @@ const settings = {
     default: "",
     schema: z.string(),
   },
-} satisfies Record<string, Setting<unknown>>;
+} satisfies Record<string, Row<unknown>>;
 
-type Settings = typeof settings;
-export type Config = { readonly [K in keyof Settings]: z.output<Settings[K]["schema"]> };
-export type ConfigKey = keyof Settings;
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export type Config = Parsed<typeof settings>;
+export type ConfigKey = keyof typeof settings;
 
 /** Reads and validates every setting; throws a ConfigError naming each bad variable. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const out: Record<string, unknown> = {};
-  const problems: string[] = [];
-  for (const [key, s] of Object.entries(settings) as [string, Setting<unknown>][]) {
-    const raw = env[s.env] ?? s.default;
-    if (raw === undefined || (raw === "" && s.default === undefined)) {
-      problems.push(`${s.env} is required: ${s.doc}`);
-      continue;
-    }
-    const parsed = s.schema.safeParse(raw);
-    if (parsed.success) out[key] = parsed.data;
-    else problems.push(`${s.env}=${JSON.stringify(redact(s.env, raw))} is invalid (${s.doc}): ${parsed.error.issues[0]?.message}`);
-  }
-  if (problems.length) throw new ConfigError(`bad configuration:\n  ${problems.join("\n  ")}`);
-  return Object.freeze(out) as Config;
+  return readSettings(settings, env);
 }
 
 /** Every variable the code reads, for docs and the manifest consistency test. */
 export function configVariables(): { name: string; doc: string; default?: string }[] {
-  return Object.values(settings as Record<string, Setting<unknown>>).map((s) => ({ name: s.env, doc: s.doc, default: s.default }));
-}
-
-function redact(name: string, value: string): string {
-  return /SECRET|TOKEN|PASSWORD/.test(name) ? "***" : value;
+  return describe(settings);
 }

@@ -11,11 +11,18 @@ export interface Row<T> {
 
 export type Parsed<R extends Record<string, Row<unknown>>> = { readonly [K in keyof R]: z.output<R[K]["schema"]> };
 
+/** A missing or malformed setting; the message names every bad variable and the form it expects. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
 /**
- * Reads a table of settings from the environment, the same way lib/runtime/config.ts does for the
- * functions, and throws one error naming every missing or malformed variable and its expected form.
+ * The one settings engine: reads a table of settings from the environment (the functions' lib/runtime/config.ts,
+ * the stack, the router, the watcher, the upload CLI, the gateway container) and throws one ConfigError naming
+ * every missing or malformed variable. An empty variable means unset: its default applies, and a required one is
+ * missing (compose and shells pass `VAR=` for "not given"; a setting that may be empty has "" as its default).
  */
-export function readSettings<R extends Record<string, Row<unknown>>>(rows: R, env: NodeJS.ProcessEnv, what: string): Parsed<R> {
+export function readSettings<R extends Record<string, Row<unknown>>>(rows: R, env: NodeJS.ProcessEnv, what?: string): Parsed<R> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, row] of Object.entries(rows)) {
@@ -26,10 +33,15 @@ export function readSettings<R extends Record<string, Row<unknown>>>(rows: R, en
     }
     const parsed = row.schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
-    else problems.push(`${row.env}=${JSON.stringify(raw)} is invalid (${row.doc}): ${parsed.error.issues[0]?.message}`);
+    else problems.push(`${row.env}=${JSON.stringify(redact(row.env, raw))} is invalid (${row.doc}): ${parsed.error.issues[0]?.message}`);
   }
-  if (problems.length) throw new Error(`bad ${what} configuration:\n  ${problems.join("\n  ")}`);
+  if (problems.length) throw new ConfigError(`bad ${what ? `${what} ` : ""}configuration:\n  ${problems.join("\n  ")}`);
   return Object.freeze(out) as Parsed<R>;
+}
+
+/** Secrets never reach an error message or a log line. */
+function redact(name: string, value: string): string {
+  return /SECRET|TOKEN|PASSWORD/.test(name) ? "***" : value;
 }
 
 /** The rows of a table as documentation. */

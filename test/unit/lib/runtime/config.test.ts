@@ -39,6 +39,12 @@ describe("parseConfig", () => {
     }
   });
 
+  it("reads an empty variable as unset: the default applies, and a required one is missing", () => {
+    expect(parseConfig({ ...base, LOG_LEVEL: "", SEGMENT_SECONDS: "" }).logLevel).toBe("info");
+    expect(parseConfig({ ...base, SEGMENT_SECONDS: "" }).segmentSeconds).toBe(4);
+    expect(() => parseConfig({ ...base, REDIS_URL: "" })).toThrow(/REDIS_URL is required/);
+  });
+
   it("reports every problem at once", () => {
     expect(() => parseConfig({})).toThrow(/S3_ENDPOINT[\s\S]*S3_ACCESS_KEY[\s\S]*S3_SECRET_KEY[\s\S]*REDIS_URL/);
   });
