@@ -10,7 +10,10 @@ import { REPO_ROOT } from "../lib/runtime/stack-settings.js";
 export interface Viewing {
   /** Seconds from opening the page to the first frame. */
   readonly startup: number;
-  /** Seconds spent waiting for data after the first frame, summed, and how many times. */
+  /**
+   * Seconds spent waiting for data after the first frame, summed, and how many times: a `waiting` with less than half a
+   * second buffered ahead. (A loaded machine also makes the decoder late with plenty buffered; that is not counted.)
+   */
   readonly stallSeconds: number;
   readonly stalls: number;
   /** Media time reached at the end of the window. */
@@ -57,7 +60,8 @@ window.watch = (src) => {
   const hls = new Hls({ startPosition: 0, capLevelToPlayerSize: true });
   hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) w.fatal = d.type + ":" + d.details; });
   v.addEventListener("playing", () => { if (w.first === null) w.first = performance.now(); if (w.since !== null) { w.stallMs += performance.now() - w.since; w.since = null; } });
-  v.addEventListener("waiting", () => { if (w.first !== null && w.since === null) { w.since = performance.now(); w.stalls++; } });
+  const ahead = () => { for (let i = 0; i < v.buffered.length; i++) if (v.buffered.start(i) <= v.currentTime + 0.1 && v.currentTime < v.buffered.end(i)) return v.buffered.end(i) - v.currentTime; return 0; };
+  v.addEventListener("waiting", () => { if (w.first !== null && w.since === null && ahead() < 0.5) { w.since = performance.now(); w.stalls++; } });
   hls.loadSource(src); hls.attachMedia(v); v.play().catch(() => {});
 };
 </script>`;

@@ -9,6 +9,8 @@ export interface RunOptions {
   readonly mediaStart?: number;
   readonly onProgress?: (fraction: number) => void;
   readonly signal?: AbortSignal;
+  /** Scheduling priority, 0..19; batch encodes default to NICENESS. */
+  readonly niceness?: number;
 }
 
 /** Runs ffmpeg. The one place that does. */
@@ -28,7 +30,7 @@ export function createFfmpegRunner(): FfmpegRunner {
   return (cmd, opts) =>
     new Promise<void>((resolve, reject) => {
       if (opts.signal?.aborted) return reject(new EstrenaError(ErrorCode.Unavailable, "ffmpeg run aborted before start", true));
-      const c = ffmpeg({ stdoutLines: 0, niceness: NICENESS })
+      const c = ffmpeg({ stdoutLines: 0, niceness: opts.niceness ?? NICENESS })
         .input(cmd.input.path)
         .inputOptions([...cmd.input.options]);
       if (cmd.filterComplex) c.complexFilter(cmd.filterComplex);

@@ -42,6 +42,12 @@ export function remuxCommand(plan: Plan, src: string, dir: string): FfmpegComman
         "-dn",
         ...STRIP,
         ...hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`, "event"),
+        // Overrides the muxer's "disabled" (the last one wins): copied AAC starts with its priming packet 21 ms before 0,
+        // whose negative tfdt the unsigned field wraps to 2^64-1024; hls.js then stalls an EVENT (growing) playlist after
+        // its first audio segment (checked in Chromium). Shifted to 0, the priming plays first, as issue 13 does for
+        // the encoded audio.
+        "-avoid_negative_ts",
+        "make_zero",
       ],
     });
   }

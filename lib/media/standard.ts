@@ -49,6 +49,8 @@ export const STANDARD_MAX_GOP_BITRATE = 16_000_000;
 /** Keyframes at most this far apart: a segment spans at least one GOP, and HLS players buffer whole segments. */
 export const STANDARD_MAX_KEYFRAME_INTERVAL = 10;
 export const STANDARD_MAX_FPS = 60;
+/** The video may start a little after the audio (an A/V offset, AAC priming), but on a keyframe. */
+export const STANDARD_FIRST_KEYFRAME_BY = 0.1;
 const PROFILES: ReadonlySet<string> = new Set(["High", "Main", "Baseline", "Constrained Baseline"]);
 const CONTAINERS: ReadonlySet<string> = new Set(["mov", "matroska"]);
 const AUDIO_RATES: ReadonlySet<number> = new Set([44_100, 48_000]);
@@ -110,7 +112,9 @@ export const STANDARD_RULES: readonly Rule[] = [
   {
     name: "keyframes",
     why: `a keyframe first and then at most every ${STANDARD_MAX_KEYFRAME_INTERVAL} s, where segments can be cut`,
-    ok: (f) => maxKeyframeGap(f.keyframes, f.duration) <= STANDARD_MAX_KEYFRAME_INTERVAL && (f.keyframes[0] ?? Infinity) <= 1e-3,
+    ok: (f) =>
+      maxKeyframeGap(f.keyframes, f.duration) <= STANDARD_MAX_KEYFRAME_INTERVAL &&
+      (f.keyframes[0] ?? Infinity) <= STANDARD_FIRST_KEYFRAME_BY,
   },
 ];
 

@@ -53,7 +53,8 @@ export async function remuxStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
     try {
       const started = Date.now();
       let running = true;
-      const run = deps.ffmpeg(remuxCommand(plan, src, work.dir), { mediaSeconds: plan.probe.duration, signal: lost });
+      // Not niced like the encodes: it is what the first viewer waits for, and it costs little CPU (no decode).
+      const run = deps.ffmpeg(remuxCommand(plan, src, work.dir), { mediaSeconds: plan.probe.duration, signal: lost, niceness: 0 });
       const stop = () => {
         running = false;
       };

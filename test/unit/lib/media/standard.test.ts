@@ -38,6 +38,7 @@ describe("standardVerdict: which sources are remuxed, and why the others are not
     ["2K (2048x1080)", { video: { width: 2048, height: 1080 } }, []],
     ["Matroska", { demuxer: "matroska" }, []],
     ["keyframes 10 s apart", { keyframes: [0, 10], duration: 20 }, []],
+    ["video starting 21 ms in, on a keyframe (after AAC priming)", { keyframes: [0.021, 2.021, 4.021], duration: 6 }, []],
     ["bit depth not reported", { video: { bitDepth: null } }, []],
     ["MPEG-TS", { demuxer: "mpegts" }, ["container"]],
     ["HEVC", { video: { codec: "hevc", profile: "Main" } }, ["codec"]],
