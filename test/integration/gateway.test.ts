@@ -90,6 +90,9 @@ describe("/stream/ headers", () => {
       eventTime: new Date().toISOString(),
     };
     expect(await postEvent("com.amazonaws.s3.ObjectCreated:Put", upload)).toBe(204);
+    // Viewers list only what plays: its progressive playlist makes it listed (and the list long enough to gzip).
+    const renditions = [{ height: 90, width: 160, bandwidth: 200000, codecs: "avc1.640014" }];
+    expect(await postEvent("dev.estrena.video.playable", { videoId: ID, renditions })).toBe(204);
     const heads = async (path: string) => (await raw(gw, path, "GET", { "accept-encoding": "gzip" })).headers["content-encoding"];
     expect([await heads(`/stream/${ID}/video.m3u8`), await heads("/api/videos"), await heads(`/stream/${ID}/seg_001.m4s`)]).toEqual([
       "gzip",
