@@ -39,6 +39,7 @@ export interface SpecContext {
     readonly user: string;
     readonly password: string;
     readonly webhookToken: string;
+    readonly eventToken: string;
     readonly identities: IdentityCredentials;
   };
 }
@@ -48,6 +49,7 @@ const SECRETS = new Set([
   "MINIO_ROOT_USER",
   "MINIO_ROOT_PASSWORD",
   "WEBHOOK_AUTH_TOKEN",
+  "EVENT_AUTH_TOKEN",
   "S3_ACCESS_KEY",
   "S3_SECRET_KEY",
   ...identityVariables(),
@@ -69,10 +71,11 @@ function asIdentity(c: SpecContext, identity: IdentityName, extra: Record<string
 /** What each function holds besides its MinIO identity. */
 function functionSecrets(c: SpecContext, name: FunctionName): Record<string, string> {
   if (name === "ingest") return { WEBHOOK_AUTH_TOKEN: c.credentials.webhookToken };
+  if (name === "transcode") return { EVENT_AUTH_TOKEN: c.credentials.eventToken };
   // The studio's login is the editor's (docs/studio.md).
   if (name === "catalogue") {
     const { user, secret } = c.credentials.identities.editor;
-    return { ESTRENA_EDITOR_USER: user, ESTRENA_EDITOR_PASSWORD: secret };
+    return { ESTRENA_EDITOR_USER: user, ESTRENA_EDITOR_PASSWORD: secret, EVENT_AUTH_TOKEN: c.credentials.eventToken };
   }
   return {};
 }
@@ -117,7 +120,7 @@ export function routerSpec(c: SpecContext): ServiceSpec {
     name: "router",
     command: process.execPath,
     args: [dist("tools", "router", "main.js")],
-    env: { ...withoutSecrets(c.env), ...c.routerEnv },
+    env: { ...withoutSecrets(c.env), ...c.routerEnv, EVENT_AUTH_TOKEN: c.credentials.eventToken },
     cwd: REPO_ROOT,
     healthy: async () => (await httpStatus(`http://127.0.0.1:${c.s.ports.router}/healthz`)) === 200,
   };

@@ -78,6 +78,8 @@ export interface StackHandle {
     readonly user: string;
     readonly password: string;
     readonly webhookToken: string;
+    /** The router's credential; a test posting straight to a function presents it as the router would. */
+    readonly eventToken: string;
     readonly file: string;
     readonly editor: { readonly user: string; readonly password: string };
     readonly identities: IdentityCredentials;
@@ -298,6 +300,7 @@ export async function startStack(o: StackOptions = {}): Promise<StackHandle> {
       user: creds.user,
       password: creds.password,
       webhookToken: creds.webhookToken,
+      eventToken: creds.eventToken,
       file: creds.file,
       editor: { user: creds.identities.editor.user, password: creds.identities.editor.secret },
       identities: creds.identities,

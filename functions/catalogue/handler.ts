@@ -68,8 +68,8 @@ function sendError(res: Response, status: number, err: EstrenaError): void {
 }
 
 async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<void> {
-  const [{ HTTP }, { decodeEvent }, { applyIntake }] = await Promise.all([
-    import("cloudevents"),
+  const [{ decodeCloudEvent, deliveryStatus }, { decodeEvent }, { applyIntake }] = await Promise.all([
+    import("../../lib/runtime/cloudevents.js"),
     import("./intake.js"),
     import("./apply.js"),
   ]);
@@ -77,8 +77,7 @@ async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<vo
   // Bound to the event's ceId, type and videoId once decoded, so these lines join the upload's trace.
   let log = deps.log;
   try {
-    const ce = decodeEnvelope(() => HTTP.toEvent({ headers: req.headers, body: req.rawBody?.toString("utf8") ?? req.body }));
-    if (Array.isArray(ce)) throw new EstrenaError(ErrorCode.BadRequest, "batched events are not accepted");
+    const ce = decodeCloudEvent(req, deps.config.eventToken);
     type = ce.type;
     log = deps.log.child(eventFields(ce));
     const intake = decodeEvent({ type: ce.type, id: ce.id, data: ce.data });
@@ -90,17 +89,9 @@ async function receiveEvent(req: Request, res: Response, deps: Deps): Promise<vo
     const e = asEstrenaError(err);
     (await deps.metrics()).eventFailed(type, e.code);
     log.warn({ type, code: e.code, retryable: e.retryable, err: e.message }, "event not applied");
-    // For event delivery 5xx means "redeliver": only for trouble that may pass. Anything else is garbage: 400.
-    sendError(res, e.retryable ? 503 : 400, e);
-  }
-}
-
-/** The cloudevents SDK throws plain errors for a missing or invalid envelope: that is the sender's fault. */
-function decodeEnvelope<T>(decode: () => T): T {
-  try {
-    return decode();
-  } catch (err) {
-    throw new EstrenaError(ErrorCode.BadRequest, `not a CloudEvent: ${(err as Error).message}`);
+    // For event delivery 5xx means "redeliver": only for trouble that may pass; a sender without the router's
+    // credential gets 401; anything else is garbage: 400.
+    sendError(res, deliveryStatus(e), e);
   }
 }
 

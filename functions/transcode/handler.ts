@@ -2,6 +2,7 @@ import type { HttpFunction, Request, Response } from "@google-cloud/functions-fr
 import { HTTP, type CloudEvent } from "cloudevents";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { decodeCloudEvent, deliveryStatus } from "../../lib/runtime/cloudevents.js";
 import { parseConfig } from "../../lib/runtime/config.js";
 import { asEstrenaError, ErrorCode, type EstrenaError } from "../../lib/contracts/errors.js";
 import { estrenaEvent } from "../../lib/contracts/events.js";
@@ -73,16 +74,15 @@ function firstLine(s: string): string {
 }
 
 /** The functions-framework HTTP function: decodes a binary or structured CloudEvent and answers like a Knative subscriber. */
-export function createHandler(getDeps: () => Promise<Deps>, metrics?: () => Metrics): HttpFunction {
+/** `eventToken`: EVENT_AUTH_TOKEN, the credential the router presents (empty: no check, as on Knative). */
+export function createHandler(getDeps: () => Promise<Deps>, metrics?: () => Metrics, eventToken: () => string = () => ""): HttpFunction {
   return async (req: Request, res: Response) => {
     let ev: CloudEvent<unknown>;
     try {
-      const body = req.rawBody ? req.rawBody.toString("utf8") : req.body;
-      const parsed = HTTP.toEvent({ headers: req.headers, body });
-      ev = (Array.isArray(parsed) ? parsed[0] : parsed) as CloudEvent<unknown>;
-      if (!ev) throw new Error("empty batch");
+      ev = decodeCloudEvent(req, eventToken());
     } catch (err) {
-      res.status(400).json({ error: { code: ErrorCode.BadRequest, message: err instanceof Error ? err.message : String(err) } });
+      const e = asEstrenaError(err);
+      res.status(deliveryStatus(e)).json({ error: e.toJSON() });
       return;
     }
     let outcome: Outcome;
@@ -121,5 +121,9 @@ export function handlerFromEnv(): HttpFunction {
   };
   const getMetrics = (): Metrics =>
     (metrics ??= createMetrics("transcode", { chunksWaiting: async (): Promise<number> => (await getDeps()).state.chunksWaiting() }));
-  return withMetrics(getMetrics, createHandler(getDeps, getMetrics));
+  let token: string | undefined;
+  return withMetrics(
+    getMetrics,
+    createHandler(getDeps, getMetrics, () => (token ??= parseConfig().eventToken)),
+  );
 }

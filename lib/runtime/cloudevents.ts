@@ -1,5 +1,6 @@
 import { type CloudEvent, HTTP } from "cloudevents";
 import { ErrorCode, EstrenaError } from "../contracts/errors.js";
+import { authorizeDelivery } from "./event-auth.js";
 
 /**
  * CloudEvents over HTTP for every function, written once: decode a delivery, answer it by outcome, send an event.
@@ -15,9 +16,11 @@ export interface EventRequest {
 
 /**
  * Decodes one binary- or structured-mode CloudEvent. A missing or invalid envelope, or a batch, is the sender's
- * fault: a non-retryable bad-request (answered 400, never redelivered).
+ * fault: a non-retryable bad-request (answered 400, never redelivered). With `token` (EVENT_AUTH_TOKEN) the
+ * delivery must first carry the router's credential, else it is refused unread (401, event-auth.ts).
  */
-export function decodeCloudEvent(req: EventRequest): CloudEvent<unknown> {
+export function decodeCloudEvent(req: EventRequest, token = ""): CloudEvent<unknown> {
+  authorizeDelivery(req.headers, token);
   let parsed: CloudEvent<unknown> | CloudEvent<unknown>[];
   try {
     const body = req.rawBody ? req.rawBody.toString("utf8") : req.body;
@@ -29,9 +32,13 @@ export function decodeCloudEvent(req: EventRequest): CloudEvent<unknown> {
   return parsed;
 }
 
-/** The status that answers a failed delivery: 503 (redeliver) only for trouble that may pass, else 400 (drop). */
-export function deliveryStatus(err: EstrenaError): 400 | 503 {
-  return err.retryable ? 503 : 400;
+/**
+ * The status that answers a failed delivery: 503 (redeliver) only for trouble that may pass, 401 for a sender
+ * without the router's credential, else 400 (drop).
+ */
+export function deliveryStatus(err: EstrenaError): 400 | 401 | 503 {
+  if (err.retryable) return 503;
+  return err.code === ErrorCode.Unauthorized ? 401 : 400;
 }
 
 /** What handling a delivery ended in. */

@@ -109,9 +109,16 @@ export interface Credentials {
   readonly user: string;
   readonly password: string;
   readonly webhookToken: string;
+  /** The router's credential on event deliveries (EVENT_AUTH_TOKEN). */
+  readonly eventToken: string;
 }
 
-const CREDENTIAL_KEYS = { user: "MINIO_ROOT_USER", password: "MINIO_ROOT_PASSWORD", webhookToken: "WEBHOOK_AUTH_TOKEN" } as const;
+const CREDENTIAL_KEYS = {
+  user: "MINIO_ROOT_USER",
+  password: "MINIO_ROOT_PASSWORD",
+  webhookToken: "WEBHOOK_AUTH_TOKEN",
+  eventToken: "EVENT_AUTH_TOKEN",
+} as const;
 
 /**
  * Local credentials: the environment wins, then `<state>/credentials.env`, and whatever is still missing is
@@ -134,6 +141,7 @@ export function loadCredentials(
     user: () => `estrena-${randomBytes(4).toString("hex")}`,
     password: () => randomBytes(24).toString("base64url"),
     webhookToken: () => randomBytes(24).toString("hex"),
+    eventToken: () => randomBytes(24).toString("hex"),
   };
   const generated: string[] = [];
   const out = {} as Record<keyof Credentials, string>;

@@ -9,6 +9,7 @@ import { estrenaEvent } from "../../lib/contracts/events.js";
 import { createStorage } from "../../lib/runtime/storage.js";
 import type { Video } from "../../lib/contracts/video.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
+import { deliveryAuthorization } from "../../lib/runtime/event-auth.js";
 
 let stack: TestStack;
 let s3: Client;
@@ -22,7 +23,12 @@ async function post(type: string, data: unknown, contentType = "application/json
   const msg = HTTP.binary(estrenaEvent("dev.estrena.video.progress", data as never).cloneWith({ type, source: "/test" }));
   const res = await fetch(stack.urls.catalogue, {
     method: "POST",
-    headers: { ...(msg.headers as Record<string, string>), "content-type": contentType },
+    // As the router delivers it: with its credential (EVENT_AUTH_TOKEN).
+    headers: {
+      ...(msg.headers as Record<string, string>),
+      "content-type": contentType,
+      ...deliveryAuthorization(stack.credentials.eventToken),
+    },
     body: msg.body as string,
   });
   await res.body?.cancel();
@@ -128,7 +134,11 @@ describe("event intake", () => {
   });
 
   it("answers 400 to garbage and foreign types, 204 to our own types it has no use for, 503 (redeliver) to events for a video it does not know yet", async () => {
-    const garbage = await fetch(stack.urls.catalogue, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const garbage = await fetch(stack.urls.catalogue, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...deliveryAuthorization(stack.credentials.eventToken) },
+      body: "{}",
+    });
     expect([garbage.status, ((await garbage.json()) as { error: { code: string } }).error.code]).toEqual([400, "bad-request"]);
     expect(await post("com.example.unknown", { videoId: newId() })).toBe(400);
     expect(await post("dev.estrena.video.subtitles", { videoId: newId() })).toBe(204);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { HTTP } from "cloudevents";
 import { estrenaEvent } from "../../lib/contracts/events.js";
 import type { TestStack } from "./stack.js";
+import { deliveryAuthorization } from "../../lib/runtime/event-auth.js";
 
 // Helpers for the gateway suites: tiny HLS fixtures, raw HTTP requests and catalogue events.
 
@@ -82,7 +83,8 @@ export async function postCatalogueEvent(stack: TestStack, type: string, data: o
   const msg = HTTP.binary(ce);
   const res = await fetch(stack.urls.catalogue, {
     method: "POST",
-    headers: msg.headers as Record<string, string>,
+    // With the router's credential, which the catalogue checks.
+    headers: { ...(msg.headers as Record<string, string>), ...deliveryAuthorization(stack.credentials.eventToken) },
     body: msg.body as string,
   });
   return res.status;

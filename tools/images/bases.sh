@@ -106,14 +106,18 @@ ensure_bases() {
   if have_image "$debian_image" || { ! have_image "$DEBIAN_STANDIN" && try_pull "$debian_image"; }; then
     say "base $debian_image available"
   else
-    say "cannot pull $debian_image: using a local stand-in built from Debian packages"
+    if have_image "$DEBIAN_STANDIN"; then
+      say "using the local stand-in for $debian_image made earlier (docker rmi $DEBIAN_STANDIN to try the registry again)"
+    else
+      say "cannot pull $debian_image: making a local stand-in from Debian packages"
+    fi
     make_debian_standin
     debian_image=$DEBIAN_STANDIN
   fi
   if have_image "$node_image" || { ! have_image "$DEBIAN_STANDIN" && try_pull "$node_image"; }; then
     say "base $node_image available"
   else
-    say "cannot pull $node_image: using a local stand-in (Debian bookworm + this host's Node toolchain)"
+    say "$node_image not here: using a local stand-in (Debian bookworm + this host's Node toolchain)"
     [[ $debian_image == "$DEBIAN_STANDIN" ]] || make_debian_standin
     make_node_standin
     node_image=$NODE_STANDIN

@@ -33,7 +33,7 @@ build_target() {
   local target=$1 i=$2 n=$3 start=$SECONDS tag="dev.local/estrena/$1:$VERSION" log="$STATE/images/build-$1.log"
   say "[$i/$n] $target -> $tag"
   set +e
-  "$DOCKER" build --progress=plain -f docker/Dockerfile --target "$target" -t "$tag" "${BASE_ARGS[@]}" . >"$log" 2>&1 &
+  "$DOCKER" build --progress=plain -f "$CONTEXT/docker/Dockerfile" --target "$target" -t "$tag" "${BASE_ARGS[@]}" "$CONTEXT" >"$log" 2>&1 &
   local pid=$!
   # The progress display: one line per build step as BuildKit starts it, and a heartbeat while one runs long.
   local seen=0 last=$SECONDS
@@ -64,6 +64,15 @@ build_target() {
   say "[$i/$n] $target built in $((SECONDS - start))s, $size ($cached steps from cache)"
   SUMMARY+=("$(printf '%-11s %5ds %8s  %s' "$target" $((SECONDS - start)) "$size" "$tag")")
 }
+
+# One snapshot of the sources for every target, so that all images come from the same tree even while it is being
+# edited, and BuildKit's cache answers the shared stages after the first target. Files are those git tracks or
+# would track (untracked but not ignored); .dockerignore then applies as usual.
+CONTEXT=$(mktemp -d "$STATE/images/context.XXXXXX")
+trap 'rm -rf "$CONTEXT"' EXIT
+# (Files deleted but not yet committed are listed by git and skipped by tar.)
+git ls-files -z --cached --others --exclude-standard | grep -zv -E '^(test|docs|media|compose)/' |
+  tar --null -T - --ignore-failed-read -c 2>/dev/null | tar -x -C "$CONTEXT"
 
 SUMMARY=()
 n=${#TARGETS[@]}

@@ -36,14 +36,20 @@ export function readReply(headers: Record<string, string>, body: string): { repl
   }
 }
 
-/** POSTs the event in binary content mode and classifies the answer. */
-export async function attemptDelivery(url: string, event: CloudEvent<unknown>, timeoutMs: number): Promise<Attempt> {
+/** POSTs the event in binary content mode, with `auth` headers, and classifies the answer. */
+export async function attemptDelivery(
+  url: string,
+  event: CloudEvent<unknown>,
+  timeoutMs: number,
+  auth: Readonly<Record<string, string>> = {},
+): Promise<Attempt> {
   const msg = HTTP.binary(event);
   let res: Response;
   try {
     res = await fetch(url, {
       method: "POST",
-      headers: msg.headers as Record<string, string>,
+      // The router's credential (EVENT_AUTH_TOKEN), which the functions check before reading the event.
+      headers: { ...(msg.headers as Record<string, string>), ...auth },
       body: msg.body as string,
       signal: AbortSignal.timeout(timeoutMs),
     });

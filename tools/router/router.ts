@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { CloudEvent, HTTP } from "cloudevents";
 import type { Logger } from "pino";
 import { deadLetter } from "../../lib/contracts/dead-letter.js";
+import { deliveryAuthorization } from "../../lib/runtime/event-auth.js";
 import { attemptDelivery, writeDeadLetter } from "./delivery.js";
 import { Journal, type PendingDelivery } from "./journal.js";
 import { Limiter } from "./limiter.js";
@@ -22,6 +23,8 @@ export interface RouterOptions {
   readonly deliveryOverrides?: Partial<Delivery>;
   /** Concurrent requests per subscriber, like one replica's containerConcurrency. 0 means unlimited. */
   readonly maxInflight?: number;
+  /** EVENT_AUTH_TOKEN: presented as a bearer token on every delivery (empty: none). */
+  readonly eventToken?: string;
   readonly log: Logger;
 }
 
@@ -38,6 +41,7 @@ const MAX_BODY = 16 * 1024 * 1024;
 
 /** Starts the local Broker: accepts CloudEvents on POST /, fans them out per Trigger, and publishes replies. */
 export async function startRouter(o: RouterOptions): Promise<RouterHandle> {
+  const auth = deliveryAuthorization(o.eventToken ?? "");
   const table = loadRoutingTable(o.knativeDir, o.deliveryOverrides);
   const missing = [...new Set(table.triggers.map((t) => t.subscriber))].filter((s) => !o.subscribers[s]);
   if (missing.length)
@@ -85,7 +89,7 @@ export async function startRouter(o: RouterOptions): Promise<RouterHandle> {
     for (;;) {
       if (attempts > 0) await sleep(backoffMs(trigger.delivery, attempts), stop.signal);
       attempts += 1;
-      const r = await limiter.run(trigger.subscriber, () => attemptDelivery(url, event, trigger.delivery.timeoutMs));
+      const r = await limiter.run(trigger.subscriber, () => attemptDelivery(url, event, trigger.delivery.timeoutMs, auth));
       if (stop.signal.aborted) return;
       if (r.ok) {
         // Journal the reply before forgetting the original, so a crash in between redelivers rather than drops.

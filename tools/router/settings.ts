@@ -27,6 +27,12 @@ const rows = {
     default: "127.0.0.1",
     schema: z.string().min(1),
   },
+  eventToken: {
+    env: "EVENT_AUTH_TOKEN",
+    doc: "bearer token presented on every delivery; the functions refuse events without it (the stack and compose generate it)",
+    default: "",
+    schema: z.string(),
+  },
   subscribers: {
     env: "ROUTER_SUBSCRIBERS",
     doc: 'JSON map from a Trigger subscriber\'s Service name to its URL, e.g. {"catalogue":"http://127.0.0.1:8093/"}',
@@ -70,6 +76,7 @@ export function routerSettings(env: NodeJS.ProcessEnv) {
   return {
     port: s.port,
     host: s.host,
+    eventToken: s.eventToken,
     subscribers: s.subscribers,
     stateDir: s.stateDir,
     knativeDir: s.knativeDir,
