@@ -85,4 +85,47 @@ describe.runIf(faultsEnabled())("Redis stopped and flushed during playback", { t
     const after = await upload(stack, clip, "redis/after.mp4", "after the flush");
     expect((await waitFinal(stack, [after], 180_000)).get(after)?.status).toBe("ready");
   });
+
+  it("a hung Redis (SIGSTOP: alive, never answering) delays no viewer request past 1 s", async () => {
+    const clip = tinyClip(dir, "h.mp4", 4);
+    const id = await upload(stack, clip, "redis/hung.mp4", "watched while Redis hangs");
+    await waitFinal(stack, [id], 180_000);
+    const master = (await gatewayGet(stack, `/stream/${id}/master.m3u8`)).body.toString();
+    const media = master.split("\n").find((l) => l.endsWith(".m3u8"))!;
+    const segments = (await gatewayGet(stack, `/stream/${id}/${media}`)).body
+      .toString()
+      .split("\n")
+      .filter((l) => l.endsWith(".m4s"));
+    // Files never fetched before (so neither L1 nor L2 holds them) as well as cached ones, and the catalogue's answers.
+    const paths = [
+      "/api/videos",
+      `/api/videos/${id}`,
+      "/api/videos/v0000000000000000000",
+      "/healthz",
+      `/stream/${id}/master.m3u8`,
+      `/stream/${id}/${media}`,
+      ...segments.map((s) => `/stream/${id}/${s}`),
+      `/stream/${id}/poster.jpg`,
+    ];
+    const pid = stack.pids().redis!;
+    process.kill(pid, "SIGSTOP");
+    const answers: { path: string; status: number; ms: number }[] = [];
+    try {
+      // Several rounds over ~6 s: each time the breakers let a probe through, it must still be short.
+      for (let round = 0; round < 4; round++) {
+        for (const path of paths) {
+          const t0 = performance.now();
+          const { status } = await gatewayGet(stack, path);
+          answers.push({ path, status, ms: Math.round(performance.now() - t0) });
+        }
+        await sleep(1500);
+      }
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    const slowest = answers.reduce((a, b) => (b.ms > a.ms ? b : a));
+    console.log(`redis hung: ${answers.length} viewer requests, slowest ${slowest.ms} ms (${slowest.path})`);
+    expect(answers.filter((a) => a.status !== (a.path.includes("v0000000000000000000") ? 404 : 200))).toEqual([]);
+    expect(answers.filter((a) => a.ms >= 1000)).toEqual([]);
+  });
 });
