@@ -8,7 +8,8 @@ import {
   type UploadData,
   uploadDataSchema,
 } from "../../lib/contracts/events.js";
-import { parsePlan, type Plan } from "../../lib/media/plan.js";
+import type { PlanData } from "../../lib/contracts/plan.js";
+import type { Plan } from "../../lib/media/plan.js";
 
 /** The work transcode does, one kind per event type. Upload events start a plan; the rest are our own job events. */
 export type Job =
@@ -26,12 +27,12 @@ export function decodeJob(ev: CloudEvent<unknown>): Job | null {
     switch (ev.type) {
       case "dev.estrena.transcode.chunk": {
         const d = parseEventData(ev.type, data);
-        return { kind: "chunk", plan: parsePlan(d.plan), chunk: d.chunk };
+        return { kind: "chunk", plan: asPlan(d.plan), chunk: d.chunk };
       }
       case "dev.estrena.transcode.audio":
-        return { kind: "audio", plan: parsePlan(parseEventData(ev.type, data).plan) };
+        return { kind: "audio", plan: asPlan(parseEventData(ev.type, data).plan) };
       case "dev.estrena.transcode.finalize":
-        return { kind: "finalize", plan: parsePlan(parseEventData(ev.type, data).plan) };
+        return { kind: "finalize", plan: asPlan(parseEventData(ev.type, data).plan) };
       default:
         return null;
     }
@@ -40,6 +41,11 @@ export function decodeJob(ev: CloudEvent<unknown>): Job | null {
       cause: err,
     });
   }
+}
+
+/** The event schema has validated the plan (lib/contracts/plan.ts); lib/media's Plan is that shape, in its domain types. */
+function asPlan(plan: PlanData): Plan {
+  return plan as Plan;
 }
 
 /** The job's name in locks, attempt counts and done sets. */

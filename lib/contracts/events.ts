@@ -2,6 +2,7 @@ import { CloudEvent } from "cloudevents";
 import { z } from "zod";
 import { ErrorCode } from "./errors.js";
 import { VIDEO_ID } from "./layout.js";
+import { planSchema } from "./plan.js";
 
 /**
  * Every event type estrena emits or consumes, declared once with its payload schema; the TypeScript types are derived
@@ -64,11 +65,8 @@ const rendition = z.object({
 });
 const media = { duration: nonNegative, width: z.number().int().min(0), height: z.number().int().min(0) };
 
-/**
- * A transcode job. The plan travels with every job so any instance can take it; its schema belongs to the transcode
- * domain (lib/media planSchema), which transcode applies when it decodes the job (functions/transcode/jobs.ts).
- */
-const transcodeJob = videoRef.extend({ plan: z.unknown() });
+/** A transcode job. The plan travels with every job so any instance can take it (lib/contracts/plan.ts). */
+const transcodeJob = videoRef.extend({ plan: planSchema });
 
 /** Our own events: type → payload schema. The one table; ESTRENA_TYPES and the payload types come from it. */
 export const EVENT_SCHEMAS = {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { planSchema } from "../contracts/plan.js";
 import { planChunks, type Chunk } from "./chunks.js";
 import { cutChunks, cutDurations, segmentCuts, targetDuration } from "./cuts.js";
 import { h264Level, planLadder, type Rung } from "./ladder.js";
@@ -107,56 +107,10 @@ function sourceRung(probe: Source, f: StandardFacts): Rung {
   };
 }
 
-const fps = z.object({ num: z.number().int().positive(), den: z.number().int().positive() });
-/** Validates a plan arriving in a job event (the edge); inside, the plan is trusted. */
-export const planSchema = z.object({
-  videoId: z.string().regex(/^v[0-9a-f]{19}$/),
-  source: z.object({ bucket: z.string().min(1), key: z.string().min(1), etag: z.string(), size: z.number().int().nonnegative() }),
-  probe: z.object({
-    demuxer: z.enum(["mov", "matroska", "avi", "mpegts", "flv"]),
-    duration: z.number().positive(),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-    rotation: z.number().int(),
-    fps,
-    vfr: z.boolean(),
-    videoCodec: z.string(),
-    pixFmt: z.string(),
-    audio: z.object({ index: z.number().int().nonnegative(), codec: z.string(), channels: z.number().int().positive() }).nullable(),
-    size: z.number().int().nonnegative(),
-  }),
-  rungs: z
-    .array(
-      z.object({
-        name: z.string().regex(/^\d+p$/),
-        width: z.number().int().positive(),
-        height: z.number().int().positive(),
-        fps,
-        maxrate: z.number().int().positive(),
-        level: z.number().int().positive(),
-        codecs: z.string(),
-      }),
-    )
-    .min(1),
-  chunks: z
-    .array(z.object({ index: z.number().int().nonnegative(), start: z.number().nonnegative(), duration: z.number().positive() }))
-    .min(1),
-  segmentSeconds: z.number().int().positive(),
-  parallelism: z.number().int().positive(),
-  grid: z.object({ tileWidth: z.number().int().positive(), tileHeight: z.number().int().positive(), columns: z.number().int().positive() }),
-  posterTime: z.number().nonnegative(),
-  preset: z.string().regex(/^[a-z]+$/),
-  passthrough: z
-    .object({
-      cuts: z.array(z.number().nonnegative()).min(1),
-      targetDuration: z.number().int().positive(),
-      audio: z.enum(["copy", "none"]),
-      bitRate: z.number().nonnegative(),
-    })
-    .optional(),
-});
-
-/** Parses an untrusted plan; throws a ZodError naming the bad field. */
+/**
+ * Parses an untrusted plan (a job event's, or the stored jobs/<id>/plan.json) with its wire schema
+ * (lib/contracts/plan.ts); throws a ZodError naming the bad field. Inside, the plan is trusted.
+ */
 export function parsePlan(raw: unknown): Plan {
   return planSchema.parse(raw) as Plan;
 }

@@ -26,6 +26,31 @@ describe("event catalogue", () => {
   });
 
   const ID = "v0123456789abcdef012";
+  const fps = { num: 30, den: 1 };
+  const plan = {
+    videoId: ID,
+    source: { bucket: "uploads", key: "a.mp4", etag: "e", size: 10 },
+    probe: {
+      demuxer: "mov",
+      duration: 8,
+      width: 640,
+      height: 360,
+      rotation: 0,
+      fps,
+      vfr: false,
+      videoCodec: "h264",
+      pixFmt: "yuv420p",
+      audio: null,
+      size: 10,
+    },
+    rungs: [{ name: "360p", width: 640, height: 360, fps, maxrate: 760000, level: 30, codecs: "avc1.64001e" }],
+    chunks: [{ index: 0, start: 0, duration: 8 }],
+    segmentSeconds: 4,
+    parallelism: 2,
+    grid: { tileWidth: 160, tileHeight: 90, columns: 5 },
+    posterTime: 2,
+    preset: "veryfast",
+  };
   it.each([
     ["dev.estrena.video.progress", { videoId: ID, progress: 0.25 }, { videoId: ID, progress: 0.25 }],
     [
@@ -34,14 +59,15 @@ describe("event catalogue", () => {
       { videoId: ID, renditions: [{ height: 240, width: 426, bandwidth: 399001, codecs: "avc1.64001e" }] },
     ],
     ["dev.estrena.video.deleted", { videoId: ID, extra: 1 }, { videoId: ID }],
-    ["dev.estrena.transcode.chunk", { videoId: ID, plan: { any: "shape" }, chunk: 3 }, { videoId: ID, plan: { any: "shape" }, chunk: 3 }],
+    ["dev.estrena.transcode.chunk", { videoId: ID, plan, chunk: 0 }, { videoId: ID, plan, chunk: 0 }],
   ] as const)("validates %s data with its schema", (type, data, want) => {
     expect(parseEventData(type, data)).toEqual(want);
   });
 
   it.each([
     ["dev.estrena.video.progress", { videoId: "v1", progress: 0.5 }, "bad dev.estrena.video.progress data: videoId: not a video id"],
-    ["dev.estrena.transcode.chunk", { videoId: ID, plan: {}, chunk: -1 }, "bad dev.estrena.transcode.chunk data: chunk:"],
+    ["dev.estrena.transcode.chunk", { videoId: ID, plan, chunk: -1 }, "bad dev.estrena.transcode.chunk data: chunk:"],
+    ["dev.estrena.transcode.audio", { videoId: ID, plan: { ...plan, rungs: [] } }, "bad dev.estrena.transcode.audio data: plan.rungs:"],
     ["dev.estrena.video.failed", { videoId: ID }, "bad dev.estrena.video.failed data: error:"],
   ] as const)("refuses bad %s data, naming the field", (type, data, message) => {
     expect(() => parseEventData(type, data)).toThrow(PayloadError);
