@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { ConfigMap, Namespace, PersistentVolumeClaim, PodSpec, Secret, Service } from "kubernetes-models/v1";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { CronJob, Job } from "kubernetes-models/batch/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { VendoredSchema } from "../../../scripts/knative-schemas.js";
 import { strictRootSchema } from "./strict-schema.js";
 
@@ -45,6 +46,7 @@ export const CORE_MODELS: Readonly<Record<string, ModelClass>> = {
   "apps/v1 StatefulSet": StatefulSet,
   "batch/v1 Job": Job,
   "batch/v1 CronJob": CronJob,
+  "networking.k8s.io/v1 NetworkPolicy": NetworkPolicy,
 };
 
 /** Runs a kubernetes-models validation and returns its problems as strings (none when valid). */
