@@ -26,7 +26,8 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 # --- system packages ---------------------------------------------------------
 # The conformance suite's third-party players (test/conformance): GStreamer with both HLS demuxers (hlsdemux in -bad,
 # hlsdemux2 in -good) and libav's decoders, and VLC.
-APT_PACKAGES=(ffmpeg redis-server nginx libnginx-mod-http-lua lua-nginx-redis chromium wrk docker-compose
+# docker.io (the engine and a BuildKit-capable client) and debootstrap: npm run images and the compose e2e test.
+APT_PACKAGES=(ffmpeg redis-server nginx libnginx-mod-http-lua lua-nginx-redis chromium wrk docker-compose docker.io debootstrap
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   vlc-bin vlc-plugin-base)
 if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
