@@ -52,7 +52,13 @@ describe("local credentials", () => {
   it("are generated once into credentials.env (0600) and reused", () => {
     dir = mkdtempSync(join(tmpdir(), "estrena-creds-"));
     const first = loadCredentials(dir, {});
-    expect(first.generated).toEqual(["MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "WEBHOOK_AUTH_TOKEN", "EVENT_AUTH_TOKEN", ...identityVariables()]);
+    expect(first.generated).toEqual([
+      "MINIO_ROOT_USER",
+      "MINIO_ROOT_PASSWORD",
+      "WEBHOOK_AUTH_TOKEN",
+      "EVENT_AUTH_TOKEN",
+      ...identityVariables(),
+    ]);
     expect(first.identities.editor.user).toBe("editor");
     expect(first.identities.editor.secret).not.toBe(first.identities.gateway.secret);
     expect(statSync(first.file).mode & 0o777).toBe(0o600);
