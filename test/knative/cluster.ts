@@ -39,6 +39,8 @@ export function moduleDir(consumer: string, mod: string): string {
 export class Cluster {
   readonly procs: ChildProcess[] = [];
   private ca = "";
+  private cert = "";
+  private key = "";
   private api = "";
   private discovery = new Map<string, { plural: string; namespaced: boolean }>();
 
@@ -98,9 +100,25 @@ export class Cluster {
       "-out",
       "api.crt",
     ]);
+    // The test's own identity: a client certificate in system:masters (anonymous requests are refused).
+    ssl([
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/O=system:masters/CN=estrena-test",
+      "-keyout",
+      "admin.key",
+      "-out",
+      "admin.csr",
+    ]);
+    ssl(["x509", "-req", "-in", "admin.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "admin.crt"]);
     ssl(["genrsa", "-out", "sa.key", "2048"]);
     ssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
     this.ca = readFileSync(join(d, "ca.crt"), "utf8");
+    this.cert = readFileSync(join(d, "admin.crt"), "utf8");
+    this.key = readFileSync(join(d, "admin.key"), "utf8");
     this.api = `https://127.0.0.1:${secure}`;
     this.start("etcd", [
       `--data-dir=${join(d, "etcd")}`,
@@ -123,14 +141,14 @@ export class Cluster {
       `--service-account-signing-key-file=${join(d, "sa.key")}`,
       "--service-account-issuer=https://kubernetes.default.svc",
       "--service-cluster-ip-range=10.96.0.0/16",
-      // A throwaway single-user control plane on loopback: anonymous requests, allowed everything.
-      "--anonymous-auth=true",
+      // A throwaway single-user control plane on loopback: one client certificate, allowed everything.
+      `--client-ca-file=${join(d, "ca.crt")}`,
       "--authorization-mode=AlwaysAllow",
     ]);
     writeFileSync(
       join(d, "kubeconfig"),
       `apiVersion: v1\nkind: Config\nclusters: [{name: local, cluster: {server: "${this.api}", certificate-authority: "${join(d, "ca.crt")}"}}]\n` +
-        `users: [{name: anonymous, user: {}}]\ncontexts: [{name: local, context: {cluster: local, user: anonymous}}]\ncurrent-context: local\n`,
+        `users: [{name: test, user: {client-certificate: "${join(d, "admin.crt")}", client-key: "${join(d, "admin.key")}"}}]\ncontexts: [{name: local, context: {cluster: local, user: test}}]\ncurrent-context: local\n`,
     );
     await this.until("kube-apiserver /readyz", async () => (await this.call("GET", "/readyz")).status === 200, 120_000);
   }
@@ -152,11 +170,15 @@ export class Cluster {
     type = "application/json",
   ): Promise<{ status: number; json: () => unknown; text: string }> {
     return new Promise((ok, fail) => {
-      const req = request(`${this.api}${path}`, { method, ca: this.ca, headers: body ? { "content-type": type } : {} }, (res) => {
-        let text = "";
-        res.on("data", (c) => (text += c));
-        res.on("end", () => ok({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text) }));
-      });
+      const req = request(
+        `${this.api}${path}`,
+        { method, ca: this.ca, cert: this.cert, key: this.key, headers: body ? { "content-type": type } : {} },
+        (res) => {
+          let text = "";
+          res.on("data", (c) => (text += c));
+          res.on("end", () => ok({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text) }));
+        },
+      );
       req.on("error", fail);
       req.end(body);
     });
@@ -174,8 +196,14 @@ export class Cluster {
   private async resource(apiVersion: string, kind: string): Promise<{ plural: string; namespaced: boolean }> {
     const key = `${apiVersion}/${kind}`;
     if (!this.discovery.has(key)) {
-      const res = await this.call("GET", apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
-      if (res.status !== 200) throw new Error(`${apiVersion} is not served (${res.status})`);
+      const url = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      // A CRD just established can take a moment to appear in discovery.
+      let res = await this.call("GET", url);
+      for (let i = 0; i < 40 && res.status === 404; i++) {
+        await sleep(250);
+        res = await this.call("GET", url);
+      }
+      if (res.status !== 200) throw new Error(`${apiVersion} is not served (${res.status}): is its CRD applied?`);
       for (const r of (res.json() as { resources: { name: string; kind: string; namespaced: boolean }[] }).resources) {
         if (!r.name.includes("/")) this.discovery.set(`${apiVersion}/${r.kind}`, { plural: r.name, namespaced: r.namespaced });
       }
