@@ -135,6 +135,14 @@ export type UploadEvent = CloudEvent<UploadData>;
 export type RemovedEvent = CloudEvent<RemovedData>;
 export type IngestEvent = UploadEvent | RemovedEvent;
 
+/**
+ * A subtitle file put next to a video (`talk.vtt`, `talk.en.srt`): a sidecar, never a video of its own, so its
+ * records are acknowledged without an event (issue 14; turning sidecars into subtitle renditions is still to come).
+ */
+export function isSidecar(key: string): boolean {
+  return /\.(vtt|srt)$/i.test(key);
+}
+
 /** Maps one record to its CloudEvent, or null when the record is acknowledged without an event. */
 export function recordToEvent(rec: S3Record): IngestEvent | null {
   const kind = recordKind(rec.eventName);
@@ -142,6 +150,7 @@ export function recordToEvent(rec: S3Record): IngestEvent | null {
   const bucket = rec.s3.bucket.name;
   const obj = rec.s3.object;
   const key = decodeKey(obj.key);
+  if (isSidecar(key)) return null;
   const common = {
     type: S3_TYPE_PREFIX + rec.eventName.replace(/^s3:/, ""),
     // Adapter: eventSource + "." + awsRegion + "." + bucket, e.g. "minio:s3..uploads" (MinIO's region is often empty).

@@ -4,6 +4,7 @@ import {
   decodeKey,
   decodeMetaValue,
   headerSafe,
+  isSidecar,
   notificationToEvents,
   parseNotification,
   recordKind,
@@ -229,6 +230,18 @@ describe("MinIO notification → CloudEvents", () => {
 it("maps an ObjectCreated record without size (MinIO's empty object) to size 0", () => {
   const [ev] = map(withObject(PUT_WITH_TITLE, { size: undefined }));
   expect((ev!.data as { size: number }).size).toBe(0);
+});
+
+describe("subtitle sidecars", () => {
+  it.each(["talk.vtt", "talks/talk.en.vtt", "TALK.EN.SRT", "a b/c.srt"])("%s never becomes a video (created or removed)", (key) => {
+    const escaped = encodeURIComponent(key).replace(/%20/g, "+");
+    expect(map(withObject(PUT_WITH_TITLE, { key: escaped }))).toEqual([]);
+    expect(map(withObject(MULTIPART, { key: escaped }))).toEqual([]);
+    expect(isSidecar(key)).toBe(true);
+  });
+  it.each(["talk.mp4", "talk.vtt.mp4", "vtt", "subtitles/readme.txt"])("%s is not a sidecar", (key) => {
+    expect(isSidecar(key)).toBe(false);
+  });
 });
 
 describe("hostile keys", () => {
