@@ -225,12 +225,6 @@ describe("the studio", () => {
     const viewer = (await (await fetch(gw(`/api/videos/${id}`))).json()) as { title: string; description?: string };
     expect(viewer.title).toBe("After the rename");
     expect(viewer.description).toBe("A description.");
-    if (RECORD) {
-      await page.screenshot({ path: join(IMG_DIR, "studio.png") });
-      await page.goto(gw("/"));
-      await page.locator(`.card[data-id="${id}"]`).waitFor();
-      await page.screenshot({ path: join(IMG_DIR, "viewers.png") });
-    }
     await page.close();
   });
 
@@ -273,6 +267,17 @@ describe("the studio", () => {
     const page = await loggedInPage();
     const item = page.locator(`[data-id="${id}"]`);
     await item.getByText(FAILURE_MESSAGES.internal).waitFor();
+    if (RECORD) {
+      // For the README: the failure as editors see it, next to the videos that play; then the viewers' page without it.
+      await page.evaluate(() => Promise.all([...document.querySelectorAll("img")].map((i) => i.decode().catch(() => undefined))));
+      await page.screenshot({ path: join(IMG_DIR, "studio.png"), fullPage: true });
+      const viewers = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+      await viewers.goto(gw("/"));
+      await viewers.locator(".card").first().waitFor();
+      await viewers.evaluate(() => Promise.all([...document.querySelectorAll("img")].map((i) => i.decode().catch(() => undefined))));
+      await viewers.screenshot({ path: join(IMG_DIR, "viewers.png") });
+      await viewers.close();
+    }
     await item.getByRole("button", { name: "Retry" }).focus();
     await page.keyboard.press("Enter");
     await waitStatus(id, "ready");
