@@ -6,6 +6,7 @@ import type { Origin } from "./origin.js";
 import type { Subscribe } from "./sse.js";
 import type { StudioDeps } from "./studio/routes.js";
 import type { CatalogueStore } from "./store.js";
+import { lazy } from "../../lib/runtime/lazy.js";
 
 /** Everything the handler talks to, built on the first request (nothing at import time). */
 export interface Deps {
@@ -40,7 +41,7 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
   const log = createLogger("catalogue", config.logLevel);
   // The MinIO client is the heaviest import; a cold start answered from Redis never needs it.
   const origin = lazyOrigin(
-    once(async () => {
+    lazy(async () => {
       const [{ createStorage }, { minioOrigin }] = await Promise.all([import("../../lib/runtime/storage.js"), import("./origin.js")]);
       return minioOrigin(createStorage(config), config.streamBucket);
     }),
@@ -54,24 +55,14 @@ export async function createDeps(env: NodeJS.ProcessEnv = process.env): Promise<
   const base = {
     config,
     log,
-    metrics: once(async () => (await import("../../lib/runtime/metrics.js")).createMetrics("catalogue")),
+    metrics: lazy(async () => (await import("../../lib/runtime/metrics.js")).createMetrics("catalogue")),
     origin,
     redis,
     store: createStore(origin, redis, log),
     subscribe: pubsub(redis, log),
     serially: keyedQueue(),
   };
-  return { ...base, studio: once(async () => (await import("./studio/deps.js")).createStudioDeps(base)) };
-}
-
-/** Memoises an async factory; a failure is not remembered, so the next call tries again. */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | null = null;
-  return () =>
-    (p ??= make().catch((err: unknown) => {
-      p = null;
-      throw err;
-    }));
+  return { ...base, studio: lazy(async () => (await import("./studio/deps.js")).createStudioDeps(base)) };
 }
 
 function lazyOrigin(get: () => Promise<Origin>): Origin {

@@ -1,6 +1,7 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import { asEstrenaError, ErrorCode, EstrenaError, statusOf } from "../../lib/contracts/errors.js";
 import { isVideoId } from "../../lib/runtime/ids.js";
+import { lazy } from "../../lib/runtime/lazy.js";
 import { eventFields } from "../../lib/runtime/log.js";
 import { publicError } from "../../lib/contracts/failures.js";
 import type { Deps } from "./deps.js";
@@ -26,7 +27,7 @@ const routes: readonly { method: string; path: RegExp; route: Route }[] = [
 
 /** Builds the functions-framework handler; `getDeps` runs on the first request and its promise is reused. */
 export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
-  let deps: Promise<Deps> | null = null;
+  const deps = lazy(getDeps);
   return async (req, res) => {
     const method = req.method === "HEAD" ? "GET" : req.method;
     const matching = routes.filter((r) => r.path.test(req.path));
@@ -40,11 +41,7 @@ export function createHandler(getDeps: () => Promise<Deps>): HttpFunction {
       );
     }
     try {
-      deps ??= getDeps().catch((err) => {
-        deps = null;
-        throw err;
-      });
-      const d = await deps;
+      const d = await deps();
       await row.route(req, res, d, row.path.exec(req.path)?.slice(1) ?? []);
     } catch (err) {
       const e = asEstrenaError(err);

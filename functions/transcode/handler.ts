@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeCloudEvent, deliveryStatus } from "../../lib/runtime/cloudevents.js";
 import { parseConfig } from "../../lib/runtime/config.js";
+import { lazy } from "../../lib/runtime/lazy.js";
 import { asEstrenaError, ErrorCode, type EstrenaError } from "../../lib/contracts/errors.js";
 import { estrenaEvent } from "../../lib/contracts/events.js";
 import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
@@ -110,20 +111,10 @@ export function createHandler(getDeps: () => Promise<Deps>, metrics?: () => Metr
 
 /** The deployed handler, plus `GET /metrics`: deps built from the environment on the first request, then reused. */
 export function handlerFromEnv(): HttpFunction {
-  let deps: Promise<Deps> | null = null;
-  let metrics: Metrics | null = null;
-  const getDeps = (): Promise<Deps> => {
-    deps ??= createDeps(parseConfig(), undefined, getMetrics()).catch((err: unknown) => {
-      deps = null;
-      throw err;
-    });
-    return deps;
-  };
-  const getMetrics = (): Metrics =>
-    (metrics ??= createMetrics("transcode", { chunksWaiting: async (): Promise<number> => (await getDeps()).state.chunksWaiting() }));
-  let token: string | undefined;
-  return withMetrics(
-    getMetrics,
-    createHandler(getDeps, getMetrics, () => (token ??= parseConfig().eventToken)),
+  const getMetrics = lazy(
+    (): Metrics => createMetrics("transcode", { chunksWaiting: async (): Promise<number> => (await getDeps()).state.chunksWaiting() }),
   );
+  const getDeps = lazy((): Promise<Deps> => createDeps(parseConfig(), undefined, getMetrics()));
+  const eventToken = lazy(() => parseConfig().eventToken);
+  return withMetrics(getMetrics, createHandler(getDeps, getMetrics, eventToken));
 }
