@@ -2,7 +2,7 @@ import { streamPrefix } from "../../lib/runtime/ids.js";
 import type { Rendition } from "../../lib/contracts/video.js";
 import { chunksWithAudio, contiguousDone } from "../../lib/media/chunks.js";
 import type { Deps } from "./deps.js";
-import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names } from "../../lib/media/ffmpeg-args.js";
+import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names, SURROUND_CHANNELS } from "../../lib/media/ffmpeg-args.js";
 import { chunkJobName } from "./jobs.js";
 import { FPS_CAP_LOW_BELOW, type Rung } from "../../lib/media/ladder.js";
 import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
@@ -74,7 +74,12 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
       const variants: Variant[] = [];
       const renditions: Rendition[] = [];
       const audioSegments = audio ? (final ? audio.segments : segmentsUntil(audio.segments, videoSeconds)) : [];
-      const audioRate = audio ? measureBandwidth(audioSegments) : { peak: 0, average: 0 };
+      // The 5.1 rendition is published at the end, with the rest; a variant's BANDWIDTH covers the larger of the two.
+      const surround = final && audio?.surround?.length ? audio.surround : null;
+      const rates = [audioSegments, ...(surround ? [surround] : [])].map((segments) => measureBandwidth(segments));
+      const audioRate = audio
+        ? { peak: Math.max(...rates.map((r) => r.peak)), average: Math.max(...rates.map((r) => r.average)) }
+        : { peak: 0, average: 0 };
       for (const r of plan.rungs) {
         const remuxed = remux && r === plan.rungs[0];
         const segments = remuxed ? remux.segments : manifests.flatMap((m) => m.rungs[r.name] ?? []);
@@ -92,6 +97,12 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
           prefix + names.audioPlaylist,
           writeMediaPlaylist({ type, map: names.audioInit, segmentSeconds: target, segments: audioSegments }),
         );
+        if (surround) {
+          await deps.store.putText(
+            prefix + names.surroundPlaylist,
+            writeMediaPlaylist({ type, map: names.surroundInit, segmentSeconds: target, segments: surround }),
+          );
+        }
       }
       await deps.store.putText(
         prefix + names.thumbnails,
@@ -102,7 +113,9 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
       );
       const first = before === 0 && !(await deps.store.exists(prefix + names.master));
       if (first || final) {
-        const audioGroup = audio ? { uri: names.audioPlaylist, groupId: "audio", name: "Audio", channels: AUDIO_CHANNELS } : null;
+        const stereo = { uri: names.audioPlaylist, groupId: "audio", name: surround ? "Stereo" : "Audio", channels: AUDIO_CHANNELS };
+        const fiveOne = { uri: names.surroundPlaylist, groupId: "audio", name: "5.1", channels: SURROUND_CHANNELS };
+        const audioGroup = audio ? (surround ? [stereo, fiveOne] : stereo) : null;
         await deps.store.putText(prefix + names.master, writeMasterPlaylist(startFirst(variants), audioGroup));
       }
       await deps.state.setPublished(vid, k).catch(() => undefined);

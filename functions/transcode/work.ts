@@ -32,6 +32,8 @@ export interface ChunkManifest {
 }
 export interface AudioManifest {
   readonly segments: readonly SegmentRecord[];
+  /** The 5.1 rendition's segments, for a source with 5.1 or more channels (only in the finished job's manifest). */
+  readonly surround?: readonly SegmentRecord[];
 }
 
 /** Finished jobs of a video: Redis's set, completed from the bucket's manifests when Redis lost it. */

@@ -19,6 +19,14 @@ export const AUDIO_BITRATE = 128_000;
 export const AUDIO_RATE = 48_000;
 export const AUDIO_CODECS = "mp4a.40.2";
 export const AUDIO_CHANNELS = 2;
+/** The second audio rendition of a source with 5.1 (or more) channels: AAC-LC 5.1, which every AAC decoder plays. */
+export const SURROUND_CHANNELS = 6;
+export const SURROUND_BITRATE = 384_000;
+
+/** Whether a source's audio gets the 5.1 rendition next to the stereo one. */
+export function hasSurround(plan: Plan): boolean {
+  return (plan.probe.audio?.channels ?? 0) >= SURROUND_CHANNELS;
+}
 
 /** Names of the files of one video. Flat, because the gateway maps /stream/<id>/<file> to videos/<id>/<file>. */
 export const names = {
@@ -29,6 +37,9 @@ export const names = {
   audioPlaylist: "audio.m3u8",
   audioInit: "audio_init.mp4",
   audioSegmentPattern: "audio_%05d.m4s",
+  surroundPlaylist: "audio_5_1.m3u8",
+  surroundInit: "audio_5_1_init.mp4",
+  surroundSegmentPattern: "audio_5_1_%05d.m4s",
   master: "master.m3u8",
   poster: "poster.jpg",
   thumbnails: "thumbnails.vtt",
@@ -122,7 +133,10 @@ export function ladderGraph(rungs: readonly Rung[]): string[] {
   });
 }
 
-/** The audio rendition, once for the whole file: AAC-LC stereo (5.1 is downmixed by -ac 2), 48 kHz. Pure. */
+/**
+ * The audio renditions, once for the whole file: AAC-LC stereo (5.1 is downmixed by -ac 2), 48 kHz, and for a source
+ * with 5.1 or more channels also AAC-LC 5.1. Pure.
+ */
 export function audioCommand(plan: Plan, src: string, dir: string): FfmpegCommand {
   const audio = plan.probe.audio;
   if (!audio) throw new Error("audioCommand: the source has no audio");
@@ -148,9 +162,38 @@ export function audioCommand(plan: Plan, src: string, dir: string): FfmpegComman
           "-ar",
           String(AUDIO_RATE),
           ...STRIP,
-          ...hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`, "event"),
+          ...hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`, "event", "start-at-zero"),
         ],
       },
+      // From the same decode: the 5.1 rendition, published with the rest at the end (7.1 is folded down to 5.1).
+      ...(hasSurround(plan)
+        ? [
+            {
+              path: `${dir}/${names.surroundPlaylist}`,
+              options: [
+                "-map",
+                `0:${audio.index}`,
+                "-vn",
+                "-sn",
+                "-dn",
+                "-c:a",
+                "aac",
+                "-profile:a",
+                "aac_low",
+                "-b:a",
+                String(SURROUND_BITRATE),
+                "-ac",
+                String(SURROUND_CHANNELS),
+                "-channel_layout",
+                "5.1",
+                "-ar",
+                String(AUDIO_RATE),
+                ...STRIP,
+                ...hlsMuxer(plan.segmentSeconds, names.surroundInit, `${dir}/${names.surroundSegmentPattern}`, "vod", "start-at-zero"),
+              ],
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -190,18 +233,22 @@ export function videoEncoder(r: Rung, preset: string, segmentSeconds: number): s
  * fMP4 HLS muxer options. We write the playlists ourselves; ffmpeg's are only read back for segment durations.
  * `playlistType` "event" makes ffmpeg rewrite its playlist (atomically, via a temporary file) after every finished
  * segment, which the audio step watches to publish while it encodes; "vod" writes it once at the end.
+ * `timestamps`: "keep-negative" for video chunks (see below); "start-at-zero" for the audio rendition, whose AAC
+ * priming (1024 samples before 0) would otherwise be written as a negative tfdt, which the unsigned field wraps to
+ * 2^64-1024: Shaka (error 3016) and GStreamer's hlsdemux2 refuse that. Shifted, the priming plays first from 0.
  */
 export function hlsMuxer(
   segmentSeconds: number,
   initName: string,
   segmentPattern: string,
   playlistType: "vod" | "event" = "vod",
+  timestamps: "keep-negative" | "start-at-zero" = "keep-negative",
 ): string[] {
   return [
     // Keep chunk 0's negative B-frame decode times: with the default shift its first fragment would start two frames
     // late (tfdt 1024 instead of 0 at 30 fps) and overlap chunk 1 (checked on ffmpeg 5.1).
     "-avoid_negative_ts",
-    "disabled",
+    timestamps === "keep-negative" ? "disabled" : "make_zero",
     "-f",
     "hls",
     "-hls_time",

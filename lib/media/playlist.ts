@@ -54,16 +54,22 @@ export interface AudioRendition {
   readonly groupId: string;
   readonly name: string;
   readonly channels: number;
+  /** RFC 5646 tag; "und" (undetermined) when the source does not say. */
+  readonly language?: string;
 }
 
-/** Writes the master playlist: the variants in the given order, each tied to the audio group when there is one. Pure. */
-export function writeMasterPlaylist(variants: readonly Variant[], audio: AudioRendition | null): string {
+/**
+ * Writes the master playlist: the variants in the given order, each tied to the audio group when there is one. The
+ * first audio rendition is the default; others (the 5.1 one) are offered beside it in the same group. Pure.
+ */
+export function writeMasterPlaylist(variants: readonly Variant[], audio: AudioRendition | readonly AudioRendition[] | null): string {
+  const renditions: readonly AudioRendition[] = audio === null ? [] : "uri" in audio ? [audio] : audio;
   const lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"];
-  if (audio) {
+  renditions.forEach((a, i) => {
     lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels}",URI="${audio.uri}"`,
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${a.groupId}",NAME="${a.name}",LANGUAGE="${a.language ?? "und"}",DEFAULT=${i === 0 ? "YES" : "NO"},AUTOSELECT=YES,CHANNELS="${a.channels}",URI="${a.uri}"`,
     );
-  }
+  });
   for (const v of variants) {
     const attrs = [
       `BANDWIDTH=${Math.round(v.bandwidth)}`,
@@ -72,7 +78,7 @@ export function writeMasterPlaylist(variants: readonly Variant[], audio: AudioRe
       `RESOLUTION=${v.width}x${v.height}`,
       `FRAME-RATE=${v.frameRate.toFixed(3)}`,
     ];
-    if (audio) attrs.push(`AUDIO="${audio.groupId}"`);
+    if (renditions[0]) attrs.push(`AUDIO="${renditions[0].groupId}"`);
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(",")}`, v.uri);
   }
   return `${lines.join("\n")}\n`;
@@ -116,17 +122,42 @@ export function segmentsUntil<S extends Segment>(segments: readonly S[], until: 
   return out;
 }
 
-/** Peak and average bitrate (bit/s) from segment sizes; peak is the largest segment's rate (RFC 8216 4.3.4.2). */
-export function measureBandwidth(segments: readonly (Segment & { readonly bytes: number })[]): { peak: number; average: number } {
+/**
+ * Peak and average bitrate (bit/s) from segment sizes, as RFC 8216 4.3.4.2 defines them: the peak is the largest rate
+ * of any run of consecutive segments lasting 0.5 to 1.5 target durations (so a short last segment counts with its
+ * neighbour rather than alone), the average is all bits over all seconds. `targetDuration` defaults to the one
+ * writeMediaPlaylist would write for these segments.
+ */
+export function measureBandwidth(
+  segments: readonly (Segment & { readonly bytes: number })[],
+  targetDuration = Math.max(1, ...segments.map((s) => Math.round(s.duration))),
+): { peak: number; average: number } {
   let peak = 0;
-  let bytes = 0;
-  let seconds = 0;
-  // A last sliver of a segment (a few frames around a keyframe) would read as a huge rate; it does not set the peak.
-  const longest = Math.max(0, ...segments.map((s) => s.duration));
-  for (const s of segments) {
-    if (s.duration > 0 && s.duration >= Math.min(1, longest)) peak = Math.max(peak, (s.bytes * 8) / s.duration);
-    bytes += s.bytes;
-    seconds += s.duration;
+  for (let i = 0; i < segments.length; i++) {
+    let bits = 0;
+    let seconds = 0;
+    for (let j = i; j < segments.length && seconds <= 1.5 * targetDuration; j++) {
+      bits += segments[j]!.bytes * 8;
+      seconds += segments[j]!.duration;
+      if (seconds >= 0.5 * targetDuration && seconds <= 1.5 * targetDuration) peak = Math.max(peak, bits / seconds);
+    }
   }
-  return { peak: Math.round(peak), average: seconds > 0 ? Math.round((bytes * 8) / seconds) : 0 };
+  const bytes = segments.reduce((a, s) => a + s.bytes, 0);
+  const seconds = segments.reduce((a, s) => a + s.duration, 0);
+  const average = seconds > 0 ? (bytes * 8) / seconds : 0;
+  // A playlist shorter than half a target duration has no such run: its whole length is the only one.
+  return { peak: Math.ceil(peak || average), average: Math.round(average) };
+}
+
+/** One AAC-LC frame at 48 kHz, in seconds. */
+const AAC_FRAME_SECONDS = 1024 / 48_000;
+
+/**
+ * Drops a last audio segment that holds a single AAC frame: the encoder's priming shifts the audio one frame later,
+ * so a source that ends on a segment boundary leaves one 21 ms frame over, a request that adds nothing (players
+ * fetch it for the end of the sound past the video's end). Pure.
+ */
+export function withoutTrailingFrame<S extends Segment>(segments: readonly S[]): S[] {
+  const last = segments.at(-1);
+  return segments.length > 1 && last && last.duration <= AAC_FRAME_SECONDS + 1e-6 ? segments.slice(0, -1) : [...segments];
 }

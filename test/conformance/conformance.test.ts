@@ -30,20 +30,7 @@ const REPLAY_STEP_MS = 2_000;
  * Client/case pairs that fail on today's output, with the reason; run as it.fails so `npm test` stays green while
  * they are known, and fails as soon as one of them passes (then the entry goes). Filled from the first run.
  */
-const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(
-    ["landscape", "portrait", "5.1", "chunked", "vfr", "progressive"].map((k) => [
-      `strict RFC 8216 check/${k}`,
-      "no LANGUAGE on the audio rendition; encoded audio's first tfdt is 2^64-1024; one-frame last audio segment; no 5.1 rendition",
-    ]),
-  ),
-  ...Object.fromEntries(
-    ["portrait", "5.1", "chunked", "vfr"].map((k) => [`GStreamer playbin3+hlsdemux2/${k}`, "stalls on the wrapped audio tfdt"]),
-  ),
-  ...Object.fromEntries(
-    ["portrait", "5.1", "chunked", "vfr", "progressive"].map((k) => [`Shaka/${k}`, "error 3016 on the wrapped audio tfdt"]),
-  ),
-};
+const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 let stack: TestStack;
 let browser: Browser;

@@ -3,9 +3,9 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { streamPrefix } from "../../../lib/runtime/ids.js";
 import type { Deps } from "../deps.js";
-import { audioCommand, names } from "../../../lib/media/ffmpeg-args.js";
+import { audioCommand, hasSurround, names } from "../../../lib/media/ffmpeg-args.js";
 import type { Plan } from "../../../lib/media/plan.js";
-import { readMediaPlaylist } from "../../../lib/media/playlist.js";
+import { readMediaPlaylist, withoutTrailingFrame } from "../../../lib/media/playlist.js";
 import { publish } from "../publish.js";
 import { jobKeys, readJson, sourceFile, underLock, type AudioManifest, type SegmentRecord } from "../work.js";
 import { afterJob, playableEvent } from "./after.js";
@@ -60,7 +60,8 @@ export async function audioStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
           await new Promise((r) => setTimeout(r, WATCH_MS));
           if (!running || lost.aborted) return;
           try {
-            const segments = await finishedSegments(work.dir);
+            // The same trim as at the end, so the EVENT playlist never names a segment the VOD one drops.
+            const segments = withoutTrailingFrame(await finishedSegments(work.dir));
             if (segments.length > 0) await progress(segments);
           } catch (err) {
             // Nothing is lost: the end of the run uploads and records everything again.
@@ -74,9 +75,11 @@ export async function audioStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
         await watching;
       }
       deps.metrics?.transcodeSpeed("audio", (Date.now() - started) / 1000, plan.probe.duration);
-      const segments = await producedSegments(work.dir, names.audioPlaylist);
+      const segments = withoutTrailingFrame(await producedSegments(work.dir, names.audioPlaylist));
       await upload(segments);
-      const manifest: AudioManifest = { segments };
+      const surround = hasSurround(plan) ? withoutTrailingFrame(await producedSegments(work.dir, names.surroundPlaylist)) : [];
+      if (surround.length) await uploadAll(deps, prefix, work.dir, [names.surroundInit, ...surround.map((s) => s.uri)]);
+      const manifest: AudioManifest = surround.length ? { segments, surround } : { segments };
       // Written last: its existence means every segment is in place.
       await deps.store.putText(jobKeys.done(vid, "audio"), JSON.stringify(manifest));
       await deps.state.markDone(vid, "audio").catch(() => undefined);

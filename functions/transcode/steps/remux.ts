@@ -5,7 +5,7 @@ import { avcCodecString } from "../../../lib/media/codecs.js";
 import { cutDurations } from "../../../lib/media/cuts.js";
 import { names } from "../../../lib/media/ffmpeg-args.js";
 import type { Plan } from "../../../lib/media/plan.js";
-import { readMediaPlaylist } from "../../../lib/media/playlist.js";
+import { readMediaPlaylist, withoutTrailingFrame } from "../../../lib/media/playlist.js";
 import { remuxCommand } from "../../../lib/media/remux-args.js";
 import type { Deps } from "../deps.js";
 import { publishRemux, remuxKey, type RemuxManifest } from "../publish-remux.js";
@@ -63,7 +63,7 @@ export async function remuxStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
         while (running && !lost.aborted) {
           try {
             const video = await closedSegments(work.dir, names.mediaPlaylist(top.name));
-            const audio = copyAudio ? await closedSegments(work.dir, names.audioPlaylist) : [];
+            const audio = copyAudio ? withoutTrailingFrame(await closedSegments(work.dir, names.audioPlaylist)) : [];
             await progress(video, audio, false);
           } catch (err) {
             // Nothing is lost: the end of the run uploads and publishes everything again.
@@ -79,7 +79,7 @@ export async function remuxStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
       }
       deps.metrics?.transcodeSpeed("remux", (Date.now() - started) / 1000, plan.probe.duration);
       const video = await producedSegments(work.dir, names.mediaPlaylist(top.name));
-      const audio = copyAudio ? await producedSegments(work.dir, names.audioPlaylist) : [];
+      const audio = copyAudio ? withoutTrailingFrame(await producedSegments(work.dir, names.audioPlaylist)) : [];
       checkCuts(deps, plan, video);
       await progress(video, audio, true);
       const codecs = avcCodecString(await readFile(join(work.dir, names.init(top.name)))) ?? top.codecs;

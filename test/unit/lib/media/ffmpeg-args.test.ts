@@ -50,9 +50,9 @@ const x264 = (maxrate: number, bufsize: number) => [
   "-sn",
   "-dn",
 ];
-const hls = (init: string, pattern: string, type = "vod") => [
+const hls = (init: string, pattern: string, type = "vod", negativeTs = "disabled") => [
   "-avoid_negative_ts",
-  "disabled",
+  negativeTs,
   "-f",
   "hls",
   "-hls_time",
@@ -163,7 +163,7 @@ describe("ffmpeg arguments", () => {
     ]);
   });
 
-  it("audio: whole file, AAC-LC stereo 48 kHz (5.1 downmixed), its own fMP4 rendition, an EVENT playlist rewritten per segment", () => {
+  it("audio: whole file, AAC-LC stereo 48 kHz (5.1 downmixed) as an EVENT playlist rewritten per segment, and AAC-LC 5.1 beside it; both start at 0", () => {
     expect(toArgv(audioCommand(plan, "/w/src", "/w/a"))).toEqual([
       "-hide_banner",
       "-nostdin",
@@ -193,9 +193,34 @@ describe("ffmpeg arguments", () => {
       "-ar",
       "48000",
       ...strip,
-      ...hls("audio_init.mp4", "/w/a/audio_%05d.m4s", "event"),
+      ...hls("audio_init.mp4", "/w/a/audio_%05d.m4s", "event", "make_zero"),
       "/w/a/audio.m3u8",
+      "-map",
+      "0:2",
+      "-vn",
+      "-sn",
+      "-dn",
+      "-c:a",
+      "aac",
+      "-profile:a",
+      "aac_low",
+      "-b:a",
+      "384000",
+      "-ac",
+      "6",
+      "-channel_layout",
+      "5.1",
+      "-ar",
+      "48000",
+      ...strip,
+      ...hls("audio_5_1_init.mp4", "/w/a/audio_5_1_%05d.m4s", "vod", "make_zero"),
+      "/w/a/audio_5_1.m3u8",
     ]);
+  });
+
+  it("audio: a stereo source gets the stereo rendition only", () => {
+    const stereo = { ...plan, probe: { ...probe, audio: { ...probe.audio!, channels: 2 } } };
+    expect(audioCommand(stereo, "/w/src", "/w/a").outputs.map((o) => o.path)).toEqual(["/w/a/audio.m3u8"]);
   });
 
   it("the ladder is a cascade: each rung scaled from the one above, the rate capped where the cap falls", () => {

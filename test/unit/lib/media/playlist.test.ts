@@ -6,6 +6,7 @@ import {
   measureBandwidth,
   readMediaPlaylist,
   segmentsUntil,
+  withoutTrailingFrame,
   writeMasterPlaylist,
   writeMediaPlaylist,
 } from "../../../../lib/media/playlist.js";
@@ -109,6 +110,27 @@ describe("media playlists", () => {
     });
     expect(measureBandwidth([])).toEqual({ peak: 0, average: 0 });
   });
+
+  it("takes the peak over runs of 0.5 to 1.5 target durations (RFC 8216 4.3.4.2), so a dense short segment counts with its neighbour", () => {
+    // Target 2 s: the 0.5 s segment alone is too short a window, but with the one before it lasts 2.5 s at 2.4 Mbit/s.
+    const segments = [
+      { uri: "a", duration: 2, bytes: 250_000 },
+      { uri: "b", duration: 0.5, bytes: 500_000 },
+    ];
+    expect(measureBandwidth(segments, 2)).toEqual({ peak: 2_400_000, average: 2_400_000 });
+    // A single segment shorter than half the target is the only run there is.
+    expect(measureBandwidth([{ uri: "a", duration: 0.5, bytes: 10_000 }], 4)).toEqual({ peak: 160_000, average: 160_000 });
+  });
+
+  it("drops a last audio segment of one AAC frame, and nothing else", () => {
+    const two = [
+      { uri: "a0", duration: 2.005333 },
+      { uri: "a1", duration: 2.005333 },
+    ];
+    expect(withoutTrailingFrame([...two, { uri: "a2", duration: 0.021333 }])).toEqual(two);
+    expect(withoutTrailingFrame([...two, { uri: "a2", duration: 0.042667 }])).toHaveLength(3);
+    expect(withoutTrailingFrame([{ uri: "a0", duration: 0.021333 }])).toHaveLength(1);
+  });
 });
 
 describe("master playlist", () => {
@@ -149,7 +171,7 @@ describe("master playlist", () => {
         "#EXTM3U",
         "#EXT-X-VERSION:7",
         "#EXT-X-INDEPENDENT-SEGMENTS",
-        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"',
         '#EXT-X-STREAM-INF:BANDWIDTH=1358000,AVERAGE-BANDWIDTH=900000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=854x480,FRAME-RATE=30.000,AUDIO="audio"',
         "480p.m3u8",
         '#EXT-X-STREAM-INF:BANDWIDTH=5105000,AVERAGE-BANDWIDTH=3100000,CODECS="avc1.640028,mp4a.40.2",RESOLUTION=1920x1080,FRAME-RATE=30.000,AUDIO="audio"',
@@ -159,6 +181,21 @@ describe("master playlist", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("offers a 5.1 rendition beside the default stereo one, each with NAME, LANGUAGE and CHANNELS", () => {
+    const text = writeMasterPlaylist(
+      [variants[1]!],
+      [
+        { uri: "audio.m3u8", groupId: "audio", name: "Stereo", channels: 2 },
+        { uri: "audio_5_1.m3u8", groupId: "audio", name: "5.1", channels: 6, language: "en" },
+      ],
+    );
+    expect(text.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA"))).toEqual([
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Stereo",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio.m3u8"',
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="5.1",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="6",URI="audio_5_1.m3u8"',
+    ]);
+    expect(text).toContain('AUDIO="audio"\n480p.m3u8');
   });
 
   it("no audio group for a silent source", () => {
