@@ -55,6 +55,8 @@ wait_healthy() {
 
 cmd=${1:-}
 shift || true
+# Every command interpolates the compose file from the env file, so it must exist (a `down` on a fresh checkout).
+[[ $cmd == up || -f $ENV_FILE ]] || env_file >/dev/null
 case $cmd in
   up)
     for img in $(sed -nE 's#^ *image: (dev\.local/estrena/[a-z-]+):.*#\1#p' "$FILE" | sort -u); do

@@ -22,7 +22,8 @@ source "$ROOT/tools/images/engine.sh"
 source "$ROOT/tools/images/bases.sh"
 
 VERSION=$(node -p 'require("./package.json").version')
-TARGETS=(${ESTRENA_IMAGES:-minio redis ingest catalogue deadletter transcode tools gateway})
+# transcode first: its ffmpeg layer downloads while the shared build stage compiles (BuildKit runs both at once).
+TARGETS=(${ESTRENA_IMAGES:-minio redis transcode gateway ingest catalogue deadletter tools})
 
 ensure_engine
 ensure_bases
