@@ -19,6 +19,7 @@ import {
   waitFor,
   type Capture,
 } from "../../support/ingest.js";
+import { defaultTitle } from "../../../functions/catalogue/title.js";
 
 const BUCKET = "uploads";
 let stack: TestStack;
@@ -202,7 +203,8 @@ describe("hostile keys", () => {
     const id = videoId(BUCKET, key, up.etag);
     const v = await waitFor(`video for ${JSON.stringify(key).slice(0, 60)}`, async () => (await getVideo(stack, id)).video ?? undefined);
     expect(v.source.key).toBe(key);
-    expect(v.title).toBe(key.split("/").pop());
+    // The default title: the file name without its extension, `_` as spaces.
+    expect(v.title).toBe(defaultTitle(key));
     expect(v.status).toBe("queued");
   });
 

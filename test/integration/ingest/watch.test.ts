@@ -63,7 +63,7 @@ describe("the watched folder", () => {
   it("imports video files present at start, sub-folders as prefixes, and skips the rest", async () => {
     const present = await importedVideo("present.mp4");
     const nested = await importedVideo("sub/nested.mkv");
-    expect([present.status, present.title, present.source.size]).toEqual(["queued", "present.mp4", 4096]);
+    expect([present.status, present.title, present.source.size]).toEqual(["queued", "present", 4096]);
     expect(nested.source.key).toBe("sub/nested.mkv");
     expect(await objectNames()).toEqual(["present.mp4", "sub/nested.mkv"]);
   });
