@@ -125,7 +125,8 @@ function clientVersions(): Record<string, string> {
     ffmpeg: first("ffmpeg", ["-version"]).split(" Copyright")[0]!,
     "GStreamer playbin+hlsdemux": gst,
     "GStreamer playbin3+hlsdemux2": gst,
-    VLC: first("cvlc", ["--version"]).replace(/ \(.*$/, ""),
+    // VLC refuses to run as root, even for --version: ask the package manager.
+    VLC: `VLC ${first("dpkg-query", ["-W", "-f=${Version}", "vlc-bin"])}`,
     Shaka: `shaka-player ${playerVersion("shaka")} in Chromium ${browser?.version() ?? "?"}`,
     "video.js": `video.js ${playerVersion("videojs")} (VHS) in Chromium ${browser?.version() ?? "?"}`,
   };
