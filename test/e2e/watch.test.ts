@@ -263,7 +263,9 @@ describe("watching in Chromium", () => {
     "plays a video %s while it is still being transcoded, and the playable range grows",
     async (name, audio) => {
       const clip = join(dir, `long-${audio}.mp4`);
-      makeClip(clip, LONG_SECONDS, { audio });
+      // Keyframes 12 s apart: a standard source would be remuxed whole in a second (instant publish), and this
+      // case is about the encoded rungs arriving while the viewer watches.
+      makeClip(clip, LONG_SECONDS, { audio, keyframeSeconds: 12 });
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
       await page.addInitScript(() => {
         // Notes the catalogue status at the moment the first frame shows (test instrumentation).

@@ -144,7 +144,9 @@ describe("npm start lifecycle (node dist/dev/main.js)", () => {
   });
 
   it("takes over a stale lock, killing what the dead stack left, and keeps the credentials", async () => {
-    const user = /^MINIO_ROOT_USER=(.*)$/m.exec(readFileSync(join(state, "credentials.env"), "utf8"))![1];
+    const credentials = readFileSync(join(state, "credentials.env"), "utf8");
+    const editor = /^ESTRENA_EDITOR_USER=(.*)$/m.exec(credentials)![1];
+    const root = /^MINIO_ROOT_USER=(.*)$/m.exec(credentials)![1]!;
     const gone = spawn("true");
     await new Promise((r) => gone.once("exit", r));
     const leftover = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });
@@ -157,7 +159,8 @@ describe("npm start lifecycle (node dist/dev/main.js)", () => {
     try {
       await banner(next);
       expect(next.output()).toContain("a previous stack died without stopping; killed its leftover processes");
-      expect(next.output()).toContain(`login: user ${user}`);
+      expect(next.output()).toContain(`editor login: user ${editor}`);
+      expect(next.output()).not.toContain(root);
       expect(alive(leftover.pid!)).toBe(false);
       next.child.kill("SIGTERM");
       expect(await next.exited).toBe(0);

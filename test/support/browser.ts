@@ -46,7 +46,8 @@ export function ensureWebBuilt(): void {
 }
 
 /** Encodes a test clip: colour bars with a running timecode (and a tone), `seconds` long, as H.264/AAC MP4. */
-export function makeClip(file: string, seconds: number, opts: { size?: string; audio?: boolean } = {}): void {
+/** keyframeSeconds over 10 makes the clip non-standard (no passthrough top rung), so it is encoded progressively. */
+export function makeClip(file: string, seconds: number, opts: { size?: string; audio?: boolean; keyframeSeconds?: number } = {}): void {
   const audio = opts.audio ?? true;
   execFileSync("ffmpeg", [
     "-hide_banner",
@@ -62,6 +63,7 @@ export function makeClip(file: string, seconds: number, opts: { size?: string; a
     "libx264",
     "-preset",
     "ultrafast",
+    ...(opts.keyframeSeconds ? ["-g", String(25 * opts.keyframeSeconds), "-sc_threshold", "0"] : []),
     "-pix_fmt",
     "yuv420p",
     file,
