@@ -39,8 +39,11 @@ describe("upload target", () => {
     });
   });
 
-  it("otherwise finds the local stack: its MinIO port and the credentials it generated", () => {
-    const dir = stateDir("# generated\nMINIO_ROOT_USER=estrena-abc\nMINIO_ROOT_PASSWORD=pw-from-file-123\nWEBHOOK_AUTH_TOKEN=tok\n");
+  it("otherwise finds the local stack: its MinIO port and the editors' login it generated, never root's", () => {
+    const dir = stateDir(
+      "# generated\nMINIO_ROOT_USER=estrena-root\nMINIO_ROOT_PASSWORD=pw-from-file-123\nWEBHOOK_AUTH_TOKEN=tok\n" +
+        "ESTRENA_EDITOR_USER=estrena-abc\nESTRENA_EDITOR_PASSWORD=editor-pw-123\n",
+    );
     const t = uploadTarget({ ESTRENA_STATE_DIR: dir, ESTRENA_MINIO_PORT: "19123", ESTRENA_UPLOAD_PART_MB: "5" });
     expect(view(t)).toEqual({
       endpoint: "http://127.0.0.1:19123",
@@ -52,10 +55,12 @@ describe("upload target", () => {
     });
   });
 
-  it("prefers MINIO_ROOT_* in the environment over the file", () => {
-    const dir = stateDir("MINIO_ROOT_USER=from-file\nMINIO_ROOT_PASSWORD=pw-from-file-123\nWEBHOOK_AUTH_TOKEN=tok\n");
+  it("prefers ESTRENA_EDITOR_* in the environment over the file", () => {
+    const dir = stateDir(
+      "MINIO_ROOT_USER=root\nMINIO_ROOT_PASSWORD=pw-from-file-123\nESTRENA_EDITOR_USER=from-file\nESTRENA_EDITOR_PASSWORD=pw-1234\n",
+    );
     expect(
-      view(uploadTarget({ ESTRENA_STATE_DIR: dir, MINIO_ROOT_USER: "from-env", MINIO_ROOT_PASSWORD: "pw-from-env-123" })).accessKey,
+      view(uploadTarget({ ESTRENA_STATE_DIR: dir, ESTRENA_EDITOR_USER: "from-env", ESTRENA_EDITOR_PASSWORD: "pw-from-env-123" })).accessKey,
     ).toBe("from-env");
   });
 
