@@ -140,57 +140,50 @@ export function ladderGraph(rungs: readonly Rung[]): string[] {
 export function audioCommand(plan: Plan, src: string, dir: string): FfmpegCommand {
   const audio = plan.probe.audio;
   if (!audio) throw new Error("audioCommand: the source has no audio");
+  /** One AAC-LC HLS output of the source's audio stream; `layout` only where ffmpeg would guess it. */
+  const aac = (bitrate: number, channels: number, layout: string[], muxer: string[]): string[] => [
+    "-map",
+    `0:${audio.index}`,
+    "-vn",
+    "-sn",
+    "-dn",
+    "-c:a",
+    "aac",
+    "-profile:a",
+    "aac_low",
+    "-b:a",
+    String(bitrate),
+    "-ac",
+    String(channels),
+    ...layout,
+    "-ar",
+    String(AUDIO_RATE),
+    ...STRIP,
+    ...muxer,
+  ];
   return {
     input: { path: src, options: ["-nostdin", ...safeInput(plan.probe.demuxer), "-copyts", "-start_at_zero"] },
     outputs: [
       {
         path: `${dir}/${names.audioPlaylist}`,
-        options: [
-          "-map",
-          `0:${audio.index}`,
-          "-vn",
-          "-sn",
-          "-dn",
-          "-c:a",
-          "aac",
-          "-profile:a",
-          "aac_low",
-          "-b:a",
-          String(AUDIO_BITRATE),
-          "-ac",
-          String(AUDIO_CHANNELS),
-          "-ar",
-          String(AUDIO_RATE),
-          ...STRIP,
-          ...hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`, "event", "start-at-zero"),
-        ],
+        options: aac(
+          AUDIO_BITRATE,
+          AUDIO_CHANNELS,
+          [],
+          hlsMuxer(plan.segmentSeconds, names.audioInit, `${dir}/${names.audioSegmentPattern}`, "event", "start-at-zero"),
+        ),
       },
       // From the same decode: the 5.1 rendition, published with the rest at the end (7.1 is folded down to 5.1).
       ...(hasSurround(plan)
         ? [
             {
               path: `${dir}/${names.surroundPlaylist}`,
-              options: [
-                "-map",
-                `0:${audio.index}`,
-                "-vn",
-                "-sn",
-                "-dn",
-                "-c:a",
-                "aac",
-                "-profile:a",
-                "aac_low",
-                "-b:a",
-                String(SURROUND_BITRATE),
-                "-ac",
-                String(SURROUND_CHANNELS),
-                "-channel_layout",
-                "5.1",
-                "-ar",
-                String(AUDIO_RATE),
-                ...STRIP,
-                ...hlsMuxer(plan.segmentSeconds, names.surroundInit, `${dir}/${names.surroundSegmentPattern}`, "vod", "start-at-zero"),
-              ],
+              options: aac(
+                SURROUND_BITRATE,
+                SURROUND_CHANNELS,
+                ["-channel_layout", "5.1"],
+                hlsMuxer(plan.segmentSeconds, names.surroundInit, `${dir}/${names.surroundSegmentPattern}`, "vod", "start-at-zero"),
+              ),
             },
           ]
         : []),
