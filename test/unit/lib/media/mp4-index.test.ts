@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { readMoov, videoPackets, type IndexPacket, type ReadRange } from "../../../../lib/media/mp4-index.js";
+
+/**
+ * The MP4 index parser against ffmpeg itself: for files ffmpeg makes (faststart or not, B-frames and their ctts and
+ * edit list, no B-frames, an audio track first), the packets read from moov equal ffprobe's packet scan, field by
+ * field. Tiny files, made at test time.
+ */
+const run = promisify(execFile);
+const tmp = mkdtempSync(join(tmpdir(), "estrena-mp4-index-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function make(name: string, args: readonly string[], audio = true): Promise<string> {
+  const path = join(tmp, name);
+  const inputs = ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", ...(audio ? ["-f", "lavfi", "-i", "sine=sample_rate=48000"] : [])];
+  await run("ffmpeg", ["-v", "error", "-y", ...inputs, "-t", "5", "-c:v", "libx264", "-preset", "ultrafast", ...args, path]);
+  return path;
+}
+
+/** ffprobe's packet scan of the first video stream (what scan.ts reads), in decode order. */
+async function ffprobePackets(path: string): Promise<IndexPacket[]> {
+  const { stdout } = await run("ffprobe", [
+    ...["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,size,flags", "-of", "csv=p=0", path],
+  ]);
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.split(","))
+    .map(([t, s, f]) => ({ time: Number(t), size: Number(s), key: Boolean(f?.startsWith("K")) }));
+}
+
+/** A ranged reader over a file's bytes that counts its reads. */
+function reader(path: string): { read: ReadRange; reads: { offset: number; length: number }[]; size: number } {
+  const bytes = readFileSync(path);
+  const reads: { offset: number; length: number }[] = [];
+  return {
+    size: bytes.length,
+    reads,
+    read: async (offset, length) => {
+      reads.push({ offset, length });
+      return bytes.subarray(offset, Math.min(bytes.length, offset + length));
+    },
+  };
+}
+
+async function indexPackets(path: string): Promise<IndexPacket[] | null> {
+  const r = reader(path);
+  const moov = await readMoov(r.read, r.size);
+  return moov ? videoPackets(moov) : null;
+}
+
+describe("MP4 index: video packets from moov", () => {
+  it("B-frames (ctts, edit list), faststart: the same packets as ffprobe's scan", async () => {
+    const path = await make("bframes.mp4", ["-g", "45", "-bf", "3", "-c:a", "aac", "-movflags", "+faststart"]);
+    const expected = await ffprobePackets(path);
+    expect(expected.some((p, i) => i > 0 && p.time < expected[i - 1]!.time)).toBe(true);
+    expect(await indexPackets(path)).toEqual(expected);
+  });
+
+  it("moov at the end (not faststart): found by skipping mdat, with a handful of reads", async () => {
+    const path = await make("tail.mp4", ["-g", "30", "-c:a", "aac"]);
+    const r = reader(path);
+    const moov = await readMoov(r.read, r.size);
+    expect(moov).not.toBeNull();
+    expect(videoPackets(moov!)).toEqual(await ffprobePackets(path));
+    // ftyp, free, mdat headers, then moov: never the sample data.
+    expect(r.reads.length).toBeLessThanOrEqual(5);
+    expect(r.reads.reduce((n, x) => n + x.length, 0)).toBeLessThan(r.size / 4);
+  });
+
+  it("no B-frames and no edit list, an audio track first, irregular keyframes", async () => {
+    const path = await make("plain.mp4", [
+      ...["-bf", "0", "-g", "40", "-keyint_min", "10", "-use_editlist", "0", "-c:a", "aac"],
+      ...["-map", "1:a", "-map", "0:v", "-movflags", "+faststart"],
+    ]);
+    expect(await indexPackets(path)).toEqual(await ffprobePackets(path));
+  });
+
+  it("a fragmented MP4 or a file without moov is not answered (the caller scans packets instead)", async () => {
+    const frag = await make("frag.mp4", ["-g", "30", "-movflags", "frag_keyframe+empty_moov"], false);
+    expect(await indexPackets(frag)).toBeNull();
+    const ts = await make("clip.ts", ["-g", "30", "-f", "mpegts"], false);
+    expect(await indexPackets(ts)).toBeNull();
+  });
+
+  it("truncated boxes end in null, not a throw", async () => {
+    const path = await make("cut.mp4", ["-g", "30", "-movflags", "+faststart"], false);
+    const bytes = readFileSync(path);
+    const r = reader(path);
+    const moov = await readMoov(r.read, r.size);
+    expect(videoPackets(moov!.subarray(0, 200))).toBeNull();
+    const short: ReadRange = async (o, n) => bytes.subarray(o, Math.min(o + n, 1000));
+    expect(await readMoov(short, bytes.length)).toBeNull();
+  });
+});
