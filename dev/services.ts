@@ -20,6 +20,20 @@ function functionsFrameworkMain(): string {
   return join(dirname(index), "main.js");
 }
 
+/**
+ * How a function's process starts, after the node executable: `npm start` (with the loopback preload) and
+ * `npm run bench:cold-start` run exactly this; the images' CMD says the same (docker/Dockerfile).
+ */
+export function functionArgs(name: FunctionName, port: number): string[] {
+  return [
+    functionsFrameworkMain(),
+    `--target=${name}`,
+    "--signature-type=http",
+    `--source=${dist("functions", name, "index.js")}`,
+    `--port=${port}`,
+  ];
+}
+
 export function functionBuilt(name: FunctionName): boolean {
   return existsSync(dist("functions", name, "index.js"));
 }
@@ -135,11 +149,7 @@ export function functionSpec(c: SpecContext, name: FunctionName): ServiceSpec {
       // Loopback only: the router and the gateway are the ways in (loopback.ts).
       "--import",
       pathToFileURL(dist("dev", "loopback.js")).href,
-      functionsFrameworkMain(),
-      `--target=${name}`,
-      "--signature-type=http",
-      `--source=${dist("functions", name, "index.js")}`,
-      `--port=${port}`,
+      ...functionArgs(name, port),
     ],
     env: { ...asIdentity(c, name, functionSecrets(c, name)), PORT: String(port), K_SERVICE: name },
     cwd: REPO_ROOT,
