@@ -21,6 +21,10 @@ function headers(name: string): Record<string, string> {
 export interface Store {
   /** Downloads an upload to `path` (atomically: a partial download never sits at `path`). */
   download(bucket: string, key: string, path: string): Promise<void>;
+  /** A presigned GET URL of an upload, valid `seconds`: ffmpeg reads it with range requests, nothing is downloaded. */
+  presign(bucket: string, key: string, seconds: number): Promise<string>;
+  /** Bytes [offset, offset + length) of an upload (fewer at its end): one ranged GET. */
+  readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer>;
   putFile(key: string, path: string): Promise<void>;
   putText(key: string, text: string): Promise<void>;
   getText(key: string): Promise<string | null>;
@@ -43,6 +47,12 @@ export function minioStore(client: Client, streamBucket: string): Store {
       } finally {
         await rm(part, { force: true });
       }
+    },
+    presign: (bucket, key, seconds) => client.presignedGetObject(bucket, key, seconds),
+    async readRange(bucket, key, offset, length) {
+      const parts: Buffer[] = [];
+      for await (const p of await client.getPartialObject(bucket, key, offset, length)) parts.push(p as Buffer);
+      return Buffer.concat(parts);
     },
     async putFile(key, path) {
       const { size } = await stat(path);

@@ -1,40 +1,41 @@
 import { execFile } from "node:child_process";
-import { open, stat } from "node:fs/promises";
-import { probeArgs } from "./ffmpeg-args.js";
-import { checkProbe, DEMUXER_WHITELIST, sniff, type Limits, type ProbeResult, type Source } from "./probe-check.js";
+import { DEMUXER_WHITELIST, checkProbe, sniff, type Limits, type ProbeResult, type Source } from "./probe-check.js";
+import { fileInput, inputProtocols, type SourceInput } from "./source-input.js";
 
 /** Bytes read to classify a file before ffprobe sees it. */
 const SNIFF_BYTES = 4096;
 
+/** The accepted source and ffprobe's whole answer (its stream fields feed the standard-input check). */
+export interface Probed {
+  readonly source: Source;
+  readonly result: ProbeResult;
+}
+
 /**
- * Probes a downloaded source and decides whether we accept it (throws an EstrenaError with the code when not).
- * ffprobe is run directly with `-of json` rather than through fluent-ffmpeg's ffprobe(), whose INI parser drops
- * nested sections such as the display matrix we need for rotation.
+ * Probes a source (a local path, or a URL read with ranged requests) and decides whether we accept it (throws an
+ * EstrenaError with the code when not). ffprobe is run directly with `-of json` rather than through fluent-ffmpeg's
+ * ffprobe(), whose INI parser drops nested sections such as the display matrix we need for rotation.
  */
-export async function probeSource(path: string, limits: Limits, signal?: AbortSignal): Promise<Source> {
-  const { size } = await stat(path);
-  const head = await readHead(path, SNIFF_BYTES);
+export async function probeSource(input: string | SourceInput, limits: Limits, signal?: AbortSignal): Promise<Source> {
+  return (await probeInput(typeof input === "string" ? await fileInput(input) : input, limits, signal)).source;
+}
+
+export async function probeInput(input: SourceInput, limits: Limits, signal?: AbortSignal): Promise<Probed> {
+  const head = input.size > 0 ? await input.read(0, Math.min(SNIFF_BYTES, input.size)) : new Uint8Array();
   const kind = sniff(head);
   // Refuse what must never reach a demuxer (playlists, concat lists) before ffprobe opens it.
-  if (size === 0 || kind === "empty" || kind === "playlist" || kind === "concat") return checkProbe(null, kind, size, limits);
-  const { result, stderr } = await ffprobe(path, signal);
-  return checkProbe(result, kind, size, limits, stderr);
-}
-
-async function readHead(path: string, n: number): Promise<Uint8Array> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+  if (input.size === 0 || kind === "empty" || kind === "playlist" || kind === "concat") {
+    return { source: checkProbe(null, kind, input.size, limits), result: {} };
   }
+  const { result, stderr } = await ffprobe(input.url, signal);
+  return { source: checkProbe(result, kind, input.size, limits, stderr), result: result ?? {} };
 }
 
-function ffprobe(path: string, signal?: AbortSignal): Promise<{ result: ProbeResult | null; stderr: string }> {
+function ffprobe(url: string, signal?: AbortSignal): Promise<{ result: ProbeResult | null; stderr: string }> {
+  const args = ["-v", "error", "-protocol_whitelist", inputProtocols(url), "-format_whitelist", DEMUXER_WHITELIST];
+  args.push("-show_format", "-show_streams", "-of", "json", url);
   return new Promise((resolve, reject) => {
-    execFile("ffprobe", probeArgs(path, DEMUXER_WHITELIST), { maxBuffer: 16 << 20, timeout: 60_000, signal }, (err, stdout, stderr) => {
+    execFile("ffprobe", args, { maxBuffer: 16 << 20, timeout: 60_000, signal }, (err, stdout, stderr) => {
       if (signal?.aborted) return reject(err);
       if (err) return resolve({ result: null, stderr: String(stderr) });
       try {

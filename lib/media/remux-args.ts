@@ -1,5 +1,6 @@
-import { type FfmpegCommand, hlsMuxer, names, safeInput, STRIP } from "./ffmpeg-args.js";
+import { type FfmpegCommand, hlsMuxer, names, STRIP } from "./ffmpeg-args.js";
 import type { Plan } from "./plan.js";
+import { pinnedInput } from "./source-input.js";
 
 /**
  * The passthrough run of a standard source: its video stream copied as the top rung and, when it is AAC-LC stereo, its
@@ -8,7 +9,9 @@ import type { Plan } from "./plan.js";
  * The hls muxer cuts the video at the first keyframe at least `segmentSeconds` past the previous cut (the cuts
  * lib/media/cuts.ts models, and where the encoded rungs get their keyframes). Same timestamps as the chunk runs
  * (-copyts, negative decode times kept, absolute tfdt), so the rungs line up. EVENT playlists: ffmpeg rewrites them
- * after each closed segment, which the remux step watches to publish segment by segment. Pure.
+ * after each closed segment, which the remux step watches to publish segment by segment.
+ * `src` is a path or the upload's presigned URL: ffmpeg then reads it with range requests (moov first, wherever it is),
+ * allowed only the protocols that URL needs, with the demuxer pinned. Pure.
  */
 export function remuxCommand(plan: Plan, src: string, dir: string): FfmpegCommand {
   const top = plan.rungs[0]!;
@@ -51,5 +54,5 @@ export function remuxCommand(plan: Plan, src: string, dir: string): FfmpegComman
       ],
     });
   }
-  return { input: { path: src, options: ["-nostdin", ...safeInput(plan.probe.demuxer), "-copyts", "-start_at_zero"] }, outputs };
+  return { input: { path: src, options: ["-nostdin", ...pinnedInput(src, plan.probe.demuxer), "-copyts", "-start_at_zero"] }, outputs };
 }

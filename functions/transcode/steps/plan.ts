@@ -7,16 +7,21 @@ import type { Deps } from "../deps.js";
 import { jobEvent } from "../jobs.js";
 import { buildPlan, parsePlan, type Plan } from "../../../lib/media/plan.js";
 import { planLadder } from "../../../lib/media/ladder.js";
-import type { Source } from "../../../lib/media/probe-check.js";
-import { probeSource } from "../../../lib/media/probe.js";
+import { probeInput, type Probed } from "../../../lib/media/probe.js";
 import { scanSource } from "../../../lib/media/scan.js";
+import type { SourceInput } from "../../../lib/media/source-input.js";
 import { standardVerdict, type StandardFacts } from "../../../lib/media/standard.js";
+import { hops as startHops, remoteSource } from "../source.js";
 import { readyEvent } from "./finalize.js";
-import { jobKeys, readJson, sourceFile, underLock } from "../work.js";
+import { remuxStep } from "./remux.js";
+import { jobKeys, readJson, underLock } from "../work.js";
 
 /**
- * An upload arrived: probe it, plan the ladder and the chunks, start the first jobs (chunk window + audio) by
- * sending them to K_SINK, and reply `video.processing`. A duplicate upload event reuses the stored plan.
+ * An upload arrived: probe it in place (ranged reads of the upload, no download), plan the ladder and the chunks,
+ * and start the first chunk jobs by sending them to K_SINK. A standard source's remux (the top rung and its audio)
+ * then runs right here, in this request, instead of going out as an "audio" job and coming back through the broker:
+ * it is what the first viewer waits for. Otherwise the audio job is sent too and the reply is `video.processing`.
+ * A duplicate upload event reuses the stored plan (and a remux already done is not redone).
  */
 export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEvent<unknown> | null> {
   const { config } = deps;
@@ -28,6 +33,8 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   const ready = await readJson<{ duration: number }>(deps, jobKeys.ready(vid));
   if (ready) return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
 
+  const hops = startHops(upload.eventTime);
+  let input: SourceInput | undefined;
   const plan = await underLock(
     deps,
     vid,
@@ -37,9 +44,11 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
       const stored = await readJson<unknown>(deps, jobKeys.plan(vid));
       if (stored) return parsePlan(stored);
       const source = { bucket: upload.bucket, key: upload.key, etag: upload.etag, size: upload.size };
-      const path = await sourceFile(deps, { videoId: vid, source });
-      const probe = await probeSource(path, config);
-      const p = buildPlan(vid, source, probe, config, await remuxable(deps, path, probe, vid));
+      input = await remoteSource(deps, source);
+      const probed = await probeInput(input, config);
+      hops.mark("probed");
+      const p = buildPlan(vid, source, probed.source, config, await remuxable(deps, input, probed, vid));
+      hops.mark("scanned");
       await deps.store.putText(jobKeys.plan(vid), JSON.stringify(p));
       return p;
     },
@@ -47,10 +56,19 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   if (plan === "done") return null;
   await deps.state.planned(vid, plan.chunks.length).catch(() => undefined);
   await startJobs(deps, plan);
+  hops.mark("planned");
   deps.log.info(
     { videoId: vid, rungs: plan.rungs.map((r) => r.name), chunks: plan.chunks.length, audio: Boolean(plan.probe.audio) },
     "planned",
   );
+  if (!plan.passthrough) return processingEvent(plan);
+  await deps.emit(processingEvent(plan));
+  hops.mark("processing");
+  return remuxStep(deps, plan, { input: input ?? (await remoteSource(deps, plan.source)), hops });
+}
+
+function processingEvent(plan: Plan): CloudEvent<unknown> {
+  const vid = plan.videoId;
   const top = plan.rungs[0]!;
   return estrenaEvent(
     "dev.estrena.video.processing",
@@ -62,11 +80,12 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
 /**
  * The facts of a source whose video can be published as it is (lib/media/standard.ts), or undefined. Its audio must be
  * copyable too (or absent), so that the remux makes the whole first playable stream; and there must be a rung below it,
- * whose decode checks the source. Only H.264 is scanned: the scan reads every video packet header.
+ * whose decode checks the source. Only H.264 is scanned: from the MP4 index, or else a packet scan of the whole file (scan.ts).
  */
-async function remuxable(deps: Deps, path: string, probe: Source, vid: string): Promise<StandardFacts | undefined> {
+async function remuxable(deps: Deps, input: SourceInput, probed: Probed, vid: string): Promise<StandardFacts | undefined> {
+  const probe = probed.source;
   if (probe.videoCodec !== "h264") return undefined;
-  const facts = await scanSource(path, probe);
+  const { facts, method } = await scanSource(input, probe, probed.result);
   const verdict = standardVerdict(facts);
   const below = planLadder(probe.width, probe.height, probe.fps).some(
     (r) => Math.min(r.width, r.height) < Math.min(probe.width, probe.height),
@@ -76,12 +95,12 @@ async function remuxable(deps: Deps, path: string, probe: Source, vid: string): 
     ...(verdict.audio === "encode" ? ["audio: not AAC-LC stereo"] : []),
     ...(below ? [] : ["ladder: no rung below"]),
   ];
-  deps.log.info({ videoId: vid, passthrough: refused.length === 0, refused }, "standard input check");
+  deps.log.info({ videoId: vid, passthrough: refused.length === 0, refused, keyframesFrom: method }, "standard input check");
   return refused.length === 0 ? facts : undefined;
 }
 
-/** Sends the first chunk job and the audio job (a passthrough's remux). Ids are deterministic: re-sending is harmless. */
+/** Sends the first chunk jobs, and the audio job of an encoded source. Ids are deterministic: re-sending is harmless. */
 async function startJobs(deps: Deps, plan: Plan): Promise<void> {
-  if (plan.probe.audio || plan.passthrough) await deps.emit(jobEvent({ kind: "audio", plan }));
+  if (plan.probe.audio && !plan.passthrough) await deps.emit(jobEvent({ kind: "audio", plan }));
   for (const n of initialChunks(plan.chunks.length)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: n }));
 }

@@ -9,7 +9,9 @@ import { readMediaPlaylist, withoutTrailingFrame } from "../../../lib/media/play
 import { remuxCommand } from "../../../lib/media/remux-args.js";
 import type { Deps } from "../deps.js";
 import { publishRemux, remuxKey, type RemuxManifest } from "../publish-remux.js";
-import { jobKeys, sourceFile, underLock, type AudioManifest, type SegmentRecord } from "../work.js";
+import { hops as startHops, remoteSource, type Hops } from "../source.js";
+import type { SourceInput } from "../../../lib/media/source-input.js";
+import { jobKeys, underLock, type AudioManifest, type SegmentRecord } from "../work.js";
 import { afterJob, playableEvent } from "./after.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
 
@@ -20,16 +22,24 @@ const WATCH_MS = 100;
  * The passthrough job of a standard source, sent as its "audio" job (it makes the audio rendition, and the top rung
  * with it): one ffmpeg copies the video and the AAC audio into fMP4 HLS at disk speed, and each segment is uploaded
  * and published the moment ffmpeg closes it, so a viewer who starts at the first publish never waits for a segment.
+ * ffmpeg reads the upload in place (a presigned URL, ranged requests): the first segments come out while the rest is
+ * still being read. The plan step runs it directly (`from`: its source and hop timings); an "audio" job of a
+ * passthrough plan (sent by an older plan step, or redelivered) runs it too.
  * Its records: the top rung's segments (remuxKey), then the audio manifest under the audio job's done key, last.
  * A redelivered job remuxes again: same bytes under the same names.
  */
-export async function remuxStep(deps: Deps, plan: Plan): Promise<CloudEvent<unknown> | null> {
+export async function remuxStep(
+  deps: Deps,
+  plan: Plan,
+  from?: { readonly input: SourceInput; readonly hops: Hops },
+): Promise<CloudEvent<unknown> | null> {
   const vid = plan.videoId;
   const top = plan.rungs[0]!;
   const copyAudio = plan.passthrough?.audio === "copy";
   const isDone = () => deps.store.exists(jobKeys.done(vid, "audio"));
   await underLock(deps, vid, "audio", isDone, async (lost) => {
-    const src = await sourceFile(deps, plan);
+    const src = from?.input ?? (await remoteSource(deps, plan.source));
+    const hops = from?.hops ?? startHops();
     const work = await scratch(deps, plan, "remux");
     const uploaded = new Set<string>();
     let published = { video: 0, audio: 0 };
@@ -42,19 +52,27 @@ export async function remuxStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
     const progress = async (video: SegmentRecord[], audio: SegmentRecord[], complete: boolean) => {
       if (video.length === 0 || (copyAudio && audio.length === 0)) return;
       if (!complete && video.length <= published.video && audio.length <= published.audio) return;
+      hops.mark("firstSegments");
       const files = [names.init(top.name), ...video.map((s) => s.uri)];
       if (copyAudio) files.push(names.audioInit, ...audio.map((s) => s.uri));
       await upload(files);
+      hops.mark("uploaded");
       const codecs = avcCodecString(await readFile(join(work.dir, names.init(top.name)))) ?? top.codecs;
       const out = await publishRemux(deps, plan, { video, audio, codecs }, complete);
       published = { video: video.length, audio: audio.length };
-      if (out.first) await deps.emit(playableEvent(vid, out.renditions));
+      if (!out.first) return;
+      hops.mark("playlists");
+      await deps.emit(playableEvent(vid, out.renditions));
+      hops.mark("playableSent");
+      // One line per video: where the time to first playable went (docs/performance.md reads these).
+      deps.log.info({ videoId: vid, deliveredMs: hops.delivered, hopsMs: hops.marks, segments: video.length }, "first playable");
     };
     try {
       const started = Date.now();
       let running = true;
       // Not niced like the encodes: it is what the first viewer waits for, and it costs little CPU (no decode).
-      const run = deps.ffmpeg(remuxCommand(plan, src, work.dir), { mediaSeconds: plan.probe.duration, signal: lost, niceness: 0 });
+      const run = deps.ffmpeg(remuxCommand(plan, src.url, work.dir), { mediaSeconds: plan.probe.duration, signal: lost, niceness: 0 });
+      hops.mark("remuxStarted");
       const stop = () => {
         running = false;
       };
