@@ -1,61 +1,62 @@
-import { z } from "zod";
-import { describe, type Parsed, readSettings, type Row } from "./settings.js";
+import { check, describe, type Parsed, readSettings, type Row } from "./settings.js";
 
 export { ConfigError } from "./settings.js";
 
 // The functions' settings: one table, read by the one settings engine (lib/runtime/settings.ts), where an empty
-// variable means unset.
+// variable means unset. Validated with settings.ts's `check`, not zod: every cold start reads this table, and
+// zod's import alone was 90 ms of CPU (docs/performance.md#cold-starts).
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const url = z.string().url();
+const int = check.int;
+const url = check.url();
+const bucket = check.string({ pattern: /^[a-z0-9][a-z0-9.-]{2,62}$/ });
 
 const settings = {
   logLevel: {
     env: "LOG_LEVEL",
     doc: "pino level: trace, debug, info, warn, error",
     default: "info",
-    schema: z.enum(["trace", "debug", "info", "warn", "error", "silent"]),
+    schema: check.oneOf(["trace", "debug", "info", "warn", "error", "silent"]),
   },
   s3Endpoint: { env: "S3_ENDPOINT", doc: "S3/MinIO API URL, e.g. http://127.0.0.1:9000", schema: url },
-  s3AccessKey: { env: "S3_ACCESS_KEY", doc: "S3 access key (locally the generated MinIO root user)", schema: z.string().min(3) },
-  s3SecretKey: { env: "S3_SECRET_KEY", doc: "S3 secret key (locally the generated MinIO root password)", schema: z.string().min(8) },
-  s3Region: { env: "S3_REGION", doc: "S3 region", default: "us-east-1", schema: z.string().min(1) },
+  s3AccessKey: { env: "S3_ACCESS_KEY", doc: "S3 access key (locally the generated MinIO root user)", schema: check.string({ min: 3 }) },
+  s3SecretKey: { env: "S3_SECRET_KEY", doc: "S3 secret key (locally the generated MinIO root password)", schema: check.string({ min: 8 }) },
+  s3Region: { env: "S3_REGION", doc: "S3 region", default: "us-east-1", schema: check.string({ min: 1 }) },
   uploadsBucket: {
     env: "UPLOADS_BUCKET",
     doc: "bucket editors write sources to",
     default: "uploads",
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/),
+    schema: bucket,
   },
   streamBucket: {
     env: "STREAM_BUCKET",
     doc: "bucket the functions publish HLS to",
     default: "stream",
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/),
+    schema: bucket,
   },
   redisUrl: { env: "REDIS_URL", doc: "Redis URL for caches, progress and job state, e.g. redis://127.0.0.1:6390/0", schema: url },
   sink: {
     env: "K_SINK",
     doc: "where events are POSTed (Knative SinkBinding sets it; locally the event router)",
     default: "",
-    schema: z.union([z.literal(""), url]),
+    schema: check.url({ orEmpty: true }),
   },
   ceOverrides: {
     env: "K_CE_OVERRIDES",
     doc: 'JSON {"extensions":{...}} added to every emitted event (Knative SinkBinding)',
     default: "",
-    schema: z.string(),
+    schema: check.string(),
   },
   webhookToken: {
     env: "WEBHOOK_AUTH_TOKEN",
     doc: "bearer token MinIO sends to ingest (MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_ESTRENA)",
     default: "",
-    schema: z.string(),
+    schema: check.string(),
   },
   eventToken: {
     env: "EVENT_AUTH_TOKEN",
     doc: "bearer token the event router presents on every delivery; the functions refuse events without it (empty: no check, as on Knative)",
     default: "",
-    schema: z.string(),
+    schema: check.string(),
   },
   segmentSeconds: { env: "SEGMENT_SECONDS", doc: "HLS segment length in seconds", default: "4", schema: int(1, 30) },
   chunkSeconds: {
@@ -94,21 +95,21 @@ const settings = {
     env: "X264_PRESET",
     doc: "libx264 preset for the ladder",
     default: "veryfast",
-    schema: z.enum(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]),
+    schema: check.oneOf(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]),
   },
-  workDir: { env: "WORK_DIR", doc: "scratch directory for transcoding", default: "/tmp/estrena", schema: z.string().min(1) },
-  publicStreamBase: { env: "PUBLIC_STREAM_BASE", doc: "URL prefix viewers use for HLS", default: "/stream", schema: z.string() },
+  workDir: { env: "WORK_DIR", doc: "scratch directory for transcoding", default: "/tmp/estrena", schema: check.string({ min: 1 }) },
+  publicStreamBase: { env: "PUBLIC_STREAM_BASE", doc: "URL prefix viewers use for HLS", default: "/stream", schema: check.string() },
   editorUser: {
     env: "ESTRENA_EDITOR_USER",
     doc: "the editors' login (a MinIO user that may write only to uploads): the studio checks it and presigns uploads with it; empty turns the studio off",
     default: "",
-    schema: z.string(),
+    schema: check.string(),
   },
   editorPassword: {
     env: "ESTRENA_EDITOR_PASSWORD",
     doc: "the editors' password (see ESTRENA_EDITOR_USER)",
     default: "",
-    schema: z.string(),
+    schema: check.string(),
   },
 } satisfies Record<string, Row<unknown>>;
 
