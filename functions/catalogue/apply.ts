@@ -6,6 +6,7 @@ import type { Intake } from "./intake.js";
 import type { Origin } from "./origin.js";
 import { applyEvent, linksFor, onlyProgressChanged, type CatalogueEvent } from "./reducer.js";
 import type { CatalogueStore } from "./store.js";
+import { adoptSidecars, applySidecar, reapplyTracks } from "./subtitles.js";
 
 export interface ApplyDeps {
   readonly store: CatalogueStore;
@@ -25,6 +26,8 @@ export async function applyIntake(deps: ApplyDeps, intake: Intake): Promise<void
       return deps.serially(intake.videoId, () => unpublish(deps, intake.videoId));
     case "ignore":
       return;
+    case "sidecar":
+      return applySidecar(deps, intake.sidecar);
     case "unpublish-source": {
       // Delete events carry no ETag, so the video ids come from the source index written at upload.
       const ids = await deps.store.sourceVideos(intake.bucket, intake.key);
@@ -59,6 +62,9 @@ async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent):
   // EVENT playlists became VOD playlists: drop what the gateway cached so viewers see ENDLIST now.
   if (next.status === "ready") await store.invalidateStream(id, "playlists");
   log.info({ videoId: id, kind: event.kind, status: next.status, progress: next.progress }, "video updated");
+  // Sidecars uploaded before the video; the master transcode just wrote (first or final) gets the tracks.
+  if (event.kind === "uploaded" && !current) await adoptSidecars(deps, next);
+  if ((event.kind === "playable" || event.kind === "ready") && next.hls) await reapplyTracks(deps, next);
   if (next.status === "ready" && current?.status !== "ready") await supersede(deps, next);
 }
 

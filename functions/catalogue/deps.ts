@@ -74,6 +74,9 @@ function lazyOrigin(get: () => Promise<Origin>): Origin {
     listVideoIds: async () => (await get()).listVideoIds(),
     removePrefix: async (prefix) => (await get()).removePrefix(prefix),
     ping: async () => (await get()).ping(),
+    getText: async (key) => (await get()).getText(key),
+    putText: async (key, text, type, ifMatch) => (await get()).putText(key, text, type, ifMatch),
+    readSidecar: async (bucket, key, max) => (await get()).readSidecar(bucket, key, max),
   };
 }
 

@@ -7,6 +7,8 @@ import {
   removedDataSchema,
   S3_CREATED_PREFIX,
   S3_REMOVED_PREFIX,
+  type SidecarData,
+  sidecarDataSchema,
   uploadDataSchema,
   videoRefSchema,
 } from "../../lib/contracts/events.js";
@@ -18,6 +20,8 @@ export type Intake =
   | { readonly action: "apply"; readonly videoId: string; readonly event: CatalogueEvent }
   | { readonly action: "unpublish-source"; readonly bucket: string; readonly key: string }
   | { readonly action: "unpublish"; readonly videoId: string }
+  /** A subtitle sidecar: added to the videos of its base name (subtitles.ts). */
+  | { readonly action: "sidecar"; readonly sidecar: SidecarData }
   /** One of our own types the catalogue has no use for: acknowledged, so it is not dead-lettered. */
   | { readonly action: "ignore" };
 
@@ -73,6 +77,7 @@ export function decodeEvent(ce: IncomingEvent): Intake {
     const d = check(removedDataSchema, data, ce.type);
     return { action: "unpublish-source", bucket: d.bucket, key: d.key };
   }
+  if (ce.type === "dev.estrena.subtitle.uploaded") return { action: "sidecar", sidecar: check(sidecarDataSchema, data, ce.type) };
   if (ce.type === "dev.estrena.video.deleted") return { action: "unpublish", videoId: check(videoRefSchema, data, ce.type).videoId };
   if (isVideoEventType(ce.type)) {
     const videoId = check(videoRefSchema, data, ce.type).videoId;

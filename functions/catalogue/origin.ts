@@ -13,9 +13,16 @@ export interface Origin {
   /** Removes every object under a prefix; returns how many. */
   removePrefix(prefix: string): Promise<number>;
   ping(): Promise<void>;
+  /** A text object with its ETag (for a conditional rewrite), or null. */
+  getText(key: string): Promise<{ text: string; etag: string } | null>;
+  /** Writes a text object; with `ifMatch`, only over that version (S3 If-Match): false when it changed meanwhile. */
+  putText(key: string, text: string, contentType: string, ifMatch?: string): Promise<boolean>;
+  /** Reads a subtitle sidecar from the uploads bucket: null when gone, `subtitle-too-large` past `maxBytes`. */
+  readSidecar(bucket: string, key: string, maxBytes: number): Promise<Uint8Array | null>;
 }
 
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound", "NoSuchObject"]);
+const isPreconditionFailed = (err: unknown) => (err as { code?: string }).code === "PreconditionFailed";
 const isNotFound = (err: unknown) => NOT_FOUND.has((err as { code?: string }).code ?? "");
 
 /** Storage trouble is retryable: the event is redelivered and the API answers 503. */
@@ -92,6 +99,41 @@ export function minioOrigin(client: Client, bucket: string): Origin {
         return names.length;
       } catch (err) {
         throw unavailable(`DELETE ${prefix}*`, err);
+      }
+    },
+    async getText(key) {
+      try {
+        const stat = await client.statObject(bucket, key);
+        const text = (await readAll(await client.getObject(bucket, key, { versionId: stat.versionId ?? undefined }))).toString("utf8");
+        return { text, etag: stat.etag };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw unavailable(`GET ${key}`, err);
+      }
+    },
+    async putText(key, text, contentType, ifMatch) {
+      const body = Buffer.from(text, "utf8");
+      const headers: Record<string, string> = { "Content-Type": contentType, "Cache-Control": "no-cache" };
+      if (ifMatch) headers["If-Match"] = `"${ifMatch}"`;
+      try {
+        await client.putObject(bucket, key, body, body.length, headers);
+        return true;
+      } catch (err) {
+        if (ifMatch && (isPreconditionFailed(err) || isNotFound(err))) return false;
+        throw unavailable(`PUT ${key}`, err);
+      }
+    },
+    async readSidecar(sourceBucket, key, maxBytes) {
+      try {
+        const stat = await client.statObject(sourceBucket, key);
+        if (stat.size > maxBytes) throw new EstrenaError(ErrorCode.SubtitleTooLarge, `sidecar of ${stat.size} bytes`);
+        const body = await readAll(await client.getObject(sourceBucket, key));
+        if (body.length > maxBytes) throw new EstrenaError(ErrorCode.SubtitleTooLarge, `sidecar of ${body.length} bytes`);
+        return body;
+      } catch (err) {
+        if (err instanceof EstrenaError) throw err;
+        if (isNotFound(err)) return null;
+        throw unavailable(`GET sidecar ${key}`, err);
       }
     },
     async ping() {

@@ -1,5 +1,6 @@
 import { publicError } from "../../lib/contracts/failures.js";
 import type { StudioVideo, ViewerVideo } from "../../lib/contracts/studio.js";
+import { viewerSubtitles } from "../../lib/contracts/subtitles.js";
 import type { Video } from "../../lib/contracts/video.js";
 
 /**
@@ -13,8 +14,8 @@ export function isPlayable(v: Video): boolean {
 }
 
 export function viewerVideo(v: Video): ViewerVideo {
-  const { error: _error, source: _source, ...rest } = v;
-  return rest;
+  const { error: _error, source: _source, subtitles, ...rest } = v;
+  return subtitles ? { ...rest, subtitles: viewerSubtitles(subtitles) } : rest;
 }
 
 export function studioVideo(v: Video): StudioVideo {

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { CloudEvent } from "cloudevents";
 import { z } from "zod";
 import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
-import { S3_TYPE_PREFIX, type RemovedData, type UploadData } from "../../lib/contracts/events.js";
+import { type EstrenaType, S3_TYPE_PREFIX, type RemovedData, type SidecarData, type UploadData } from "../../lib/contracts/events.js";
+import { isSidecarKey } from "../../lib/contracts/subtitles.js";
 import { normalizeEtag, videoId } from "../../lib/runtime/ids.js";
 
 /*
@@ -131,16 +132,17 @@ export function eventId(kind: "created" | "removed", parts: readonly string[]): 
   return `${kind}-${h.slice(0, 32)}`;
 }
 
+/** The type ingest gives a subtitle sidecar's upload (routed to the catalogue, never to transcode). */
+export const SIDECAR_TYPE = "dev.estrena.subtitle.uploaded" satisfies EstrenaType;
+
 export type UploadEvent = CloudEvent<UploadData>;
 export type RemovedEvent = CloudEvent<RemovedData>;
-export type IngestEvent = UploadEvent | RemovedEvent;
+export type SidecarEvent = CloudEvent<SidecarData>;
+export type IngestEvent = UploadEvent | RemovedEvent | SidecarEvent;
 
-/**
- * A subtitle file put next to a video (`talk.vtt`, `talk.en.srt`): a sidecar, never a video of its own, so its
- * records are acknowledged without an event (issue 14; turning sidecars into subtitle renditions is still to come).
- */
+/** A subtitle file put next to a video (`talk.vtt`, `talk.en.srt`): a sidecar, never a video of its own (issue 14). */
 export function isSidecar(key: string): boolean {
-  return /\.(vtt|srt)$/i.test(key);
+  return isSidecarKey(key);
 }
 
 /** Maps one record to its CloudEvent, or null when the record is acknowledged without an event. */
@@ -150,7 +152,8 @@ export function recordToEvent(rec: S3Record): IngestEvent | null {
   const bucket = rec.s3.bucket.name;
   const obj = rec.s3.object;
   const key = decodeKey(obj.key);
-  if (isSidecar(key)) return null;
+  // A removed sidecar changes nothing: its tracks stay until an editor deletes them in the studio.
+  if (isSidecar(key) && kind === "removed") return null;
   const common = {
     type: S3_TYPE_PREFIX + rec.eventName.replace(/^s3:/, ""),
     // Adapter: eventSource + "." + awsRegion + "." + bucket, e.g. "minio:s3..uploads" (MinIO's region is often empty).
@@ -176,6 +179,10 @@ export function recordToEvent(rec: S3Record): IngestEvent | null {
   }
   const etag = normalizeEtag(obj.eTag ?? "");
   if (!etag) throw new EstrenaError(ErrorCode.BadRequest, `${rec.eventName} record for ${JSON.stringify(key.slice(0, 200))} has no eTag`);
+  if (isSidecar(key)) {
+    const data: SidecarData = { bucket, key, size: obj.size ?? 0, etag, eventTime: rec.eventTime };
+    return new CloudEvent<SidecarData>({ ...common, type: SIDECAR_TYPE, id: eventId("created", [bucket, key, etag]), data });
+  }
   const title = titleOf(obj.userMetadata);
   const data: UploadData = {
     videoId: videoId(bucket, key, etag),

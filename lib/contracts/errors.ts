@@ -6,6 +6,10 @@ export const ErrorCode = {
   TooLarge: "too-large",
   UnsupportedCodec: "unsupported-codec",
   UnsafeInput: "unsafe-input",
+  /** A subtitle file (sidecar or studio) that is not WebVTT or SRT; the video itself is unaffected. */
+  SubtitleInvalid: "subtitle-invalid",
+  /** A subtitle file over SUBTITLE_MAX_BYTES (lib/contracts/subtitles.ts). */
+  SubtitleTooLarge: "subtitle-too-large",
   BadRequest: "bad-request",
   Unauthorized: "unauthorized",
   /** A browser change without this site's Origin and the session's CSRF token (the studio). */
@@ -51,6 +55,8 @@ const httpStatus: Record<ErrorCode, number> = {
   "too-large": 413,
   "unsupported-codec": 422,
   "unsafe-input": 422,
+  "subtitle-invalid": 422,
+  "subtitle-too-large": 413,
   "bad-request": 400,
   unauthorized: 401,
   forbidden: 403,

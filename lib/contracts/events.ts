@@ -51,6 +51,20 @@ export const removedDataSchema = z.object({
 });
 export type RemovedData = Readonly<z.infer<typeof removedDataSchema>>;
 
+/**
+ * Data of a subtitle sidecar upload (ingest sends it for a `.vtt`/`.srt` object, instead of an upload event): the
+ * object, decoded. The catalogue pairs it with the videos of the same base name (lib/contracts/subtitles.ts).
+ */
+export const sidecarDataSchema = z.object({
+  bucket: z.string().min(1),
+  /** Decoded object key, ending in .vtt or .srt (any case). */
+  key: z.string().regex(/\.(vtt|srt)$/i, "not a subtitle file"),
+  size: z.number().int().min(0),
+  etag: z.string().min(1),
+  eventTime: z.iso.datetime({ offset: true }),
+});
+export type SidecarData = Readonly<z.infer<typeof sidecarDataSchema>>;
+
 /** What every dev.estrena.video.* payload starts with. */
 export const videoRefSchema = z.object({ videoId });
 export type VideoRef = Readonly<z.infer<typeof videoRefSchema>>;
@@ -82,6 +96,8 @@ export const EVENT_SCHEMAS = {
   "dev.estrena.video.failed": videoRef.extend({ error: z.object({ code: z.string(), message: z.string() }) }),
   /** the studio's delete (catalogue's editors' API) → catalogue: unpublish one video by id. */
   "dev.estrena.video.deleted": videoRef,
+  /** ingest → catalogue: a subtitle sidecar was uploaded; it becomes a subtitle track of the videos it pairs with. */
+  "dev.estrena.subtitle.uploaded": sidecarDataSchema,
   /** transcode → transcode: encode one chunk of every rung. */
   "dev.estrena.transcode.chunk": transcodeJob.extend({ chunk: z.number().int().min(0) }),
   /** transcode → transcode: encode (or, for a standard source, remux) the audio. */
@@ -118,7 +134,7 @@ export function estrenaEvent<T extends EstrenaType>(
   return new CloudEvent<EstrenaEvents[T]>({
     type,
     source: opts.source ?? SOURCE,
-    subject: opts.subject ?? data.videoId,
+    subject: opts.subject ?? (data as { readonly videoId?: string }).videoId,
     ...(opts.id ? { id: opts.id } : {}),
     datacontenttype: "application/json",
     data,

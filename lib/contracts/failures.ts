@@ -14,6 +14,9 @@ export const FAILURE_MESSAGES = {
   "unsupported-codec": "The file uses a format we cannot convert. Export it as an MP4 (H.264 video, AAC audio) and upload it again.",
   "unsafe-input":
     "The file points to other files or network addresses, which we never follow. Export it as one self-contained video file and upload it again.",
+  "subtitle-invalid":
+    "This subtitle file is not WebVTT or SRT text we can read. Save it as .vtt or .srt (UTF-8) with one timing line per cue, then add it again.",
+  "subtitle-too-large": "This subtitle file is larger than 2 MB. Subtitles are text: check that it is the right file, then add it again.",
   "bad-request": "That request was not understood. Reload the page and try again.",
   unauthorized: "Log in with the editor login to continue.",
   forbidden: "That change was refused because the page is out of date. Reload the studio and try again.",

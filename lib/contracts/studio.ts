@@ -1,4 +1,5 @@
 import type { PublicError } from "./failures.js";
+import type { ViewerSubtitle } from "./subtitles.js";
 import type { Video } from "./video.js";
 
 /**
@@ -8,8 +9,8 @@ import type { Video } from "./video.js";
 /** A video as the studio lists it: every upload, with its failure mapped to the editor's message. */
 export type StudioVideo = Omit<Video, "error"> & { readonly error: PublicError | null };
 
-/** A video as viewers see it: no failure, no source (bucket and key are the editors' business). */
-export type ViewerVideo = Omit<Video, "error" | "source">;
+/** A video as viewers see it: no failure, no source (bucket and key are the editors' business), published subtitles only. */
+export type ViewerVideo = Omit<Video, "error" | "source" | "subtitles"> & { readonly subtitles?: readonly ViewerSubtitle[] };
 
 /** `GET|POST /api/studio/session`: who is logged in, and the token that changes must echo in X-CSRF-Token. */
 export interface StudioSession {

@@ -1,4 +1,5 @@
 import type { ErrorCode } from "./errors.js";
+import type { SubtitleTrack } from "./subtitles.js";
 
 export type VideoStatus = "queued" | "processing" | "ready" | "failed";
 
@@ -27,4 +28,6 @@ export interface Video {
   readonly poster: string | null;
   readonly thumbnails: string | null;
   readonly error: { readonly code: ErrorCode; readonly message: string } | null;
+  /** Subtitle tracks (sidecars and studio additions), one per language; absent until the first. */
+  readonly subtitles?: readonly SubtitleTrack[];
 }

@@ -12,6 +12,7 @@ export * from "./ffmpeg-args.js";
 export * from "./ladder.js";
 export * from "./plan.js";
 export * from "./playlist.js";
+export * from "./subtitle-playlist.js";
 // The probe's codec allow-lists stay inside: AUDIO_CODECS here is the HLS codec string of ffmpeg-args.
 export {
   checkProbe,
@@ -32,3 +33,4 @@ export {
 export * from "./probe.js";
 export * from "./standard.js";
 export * from "./thumbnails.js";
+export * from "./webvtt.js";

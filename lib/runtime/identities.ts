@@ -41,6 +41,13 @@ const allow = (Action: string[], Resource: string[]): Statement => ({ Effect: "A
 const MULTIPART = ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
 const VIDEOS = "videos/";
 
+/** Every object of a bucket ending in .vtt or .srt, in any mix of case (IAM resource patterns are case-sensitive). */
+function sidecarObjects(b: string): string[] {
+  const cases = (ext: string): string[] =>
+    [...ext].reduce<string[]>((acc, ch) => acc.flatMap((p) => [p + ch.toLowerCase(), p + ch.toUpperCase()]), [""]);
+  return [...cases("vtt"), ...cases("srt")].map((ext) => `arn:aws:s3:::${b}/*.${ext}`);
+}
+
 export const IDENTITIES = {
   editor: {
     user: "editor",
@@ -75,11 +82,16 @@ export const IDENTITIES = {
     user: "estrena-catalogue",
     userEnv: "ESTRENA_CATALOGUE_S3_ACCESS_KEY",
     secretEnv: "ESTRENA_CATALOGUE_S3_SECRET_KEY",
-    doc: "the catalogue function: reads and writes video records under videos/ and the source index under index/sources/ in stream, removes deleted videos",
+    doc: "the catalogue function: reads and writes video records under videos/ and the source and subtitle indexes under index/ in stream, reads subtitle sidecars (.vtt/.srt) in uploads, removes deleted videos",
     statements: (b) => [
       allow(["s3:ListBucket"], [bucket(b.stream)]),
       // index/sources/: which videos came from which upload (delete events carry no ETag; re-uploads replace videos).
-      allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objects(b.stream, VIDEOS), objects(b.stream, "index/sources/")]),
+      allow(
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        [objects(b.stream, VIDEOS), objects(b.stream, "index/sources/"), objects(b.stream, "index/subtitles/")],
+      ),
+      // Subtitle sidecars only (.vtt/.srt in any case): the catalogue turns them into tracks; it never reads a video.
+      allow(["s3:GetObject"], sidecarObjects(b.uploads)),
     ],
   },
   deadletter: {

@@ -20,6 +20,7 @@ export async function createStudioDeps(deps: Omit<Deps, "studio">): Promise<Stud
     log: deps.log.child({ part: "studio" }),
     serially: deps.serially,
     uploadsBucket: config.uploadsBucket,
+    subtitles: { store: deps.store, origin: deps.origin, log: deps.log.child({ part: "studio" }), serially: deps.serially },
     unpublish: (id) => unpublish({ store: deps.store, origin: deps.origin, log: deps.log }, id),
     // Uploads, source checks and source removal act as the editor: the same rights as the MinIO console login.
     bucket: async () =>

@@ -23,6 +23,8 @@ import {
   verifySession,
 } from "./auth.js";
 import { MAX_PARTS, partCount, partSize, uploadKey } from "./uploads.js";
+import type { SubtitleDeps } from "../subtitles.js";
+import { deleteSubtitle, listSubtitles, postSubtitle } from "./subtitles.js";
 
 /**
  * The editors' API under /api/studio/. Every route but the login needs the editor login: a cookie session (with
@@ -36,6 +38,8 @@ export interface StudioDeps extends ActionDeps {
   readonly log: Logger;
   readonly uploadsBucket: string;
   readonly subscribe: Subscribe;
+  /** The catalogue's subtitle tracks (../subtitles.ts): the stream bucket, in each video's queue. */
+  readonly subtitles: SubtitleDeps;
 }
 
 interface Caller {
@@ -56,6 +60,21 @@ const routes: readonly { method: string; path: RegExp; handler: Handler }[] = [
   { method: "PATCH", path: new RegExp(`^/api/studio/videos/${ID}$`), handler: patchVideo },
   { method: "DELETE", path: new RegExp(`^/api/studio/videos/${ID}$`), handler: deleteVideo },
   { method: "POST", path: new RegExp(`^/api/studio/videos/${ID}/retry$`), handler: retryVideo },
+  {
+    method: "GET",
+    path: new RegExp(`^/api/studio/videos/${ID}/subtitles$`),
+    handler: (_q, res, d, _c, [id]) => listSubtitles(res, d.subtitles, id!),
+  },
+  {
+    method: "POST",
+    path: new RegExp(`^/api/studio/videos/${ID}/subtitles$`),
+    handler: (q, res, d, _c, [id]) => postSubtitle(q, res, d.subtitles, id!),
+  },
+  {
+    method: "DELETE",
+    path: new RegExp(`^/api/studio/videos/${ID}/subtitles/([A-Za-z0-9-]{1,35})$`),
+    handler: (_q, res, d, _c, [id, language]) => deleteSubtitle(res, d.subtitles, id!, language!),
+  },
   { method: "POST", path: /^\/api\/studio\/uploads$/, handler: startUpload },
   { method: "GET", path: new RegExp(`^/api/studio/uploads/${UPLOAD}/parts$`), handler: listParts },
   { method: "POST", path: new RegExp(`^/api/studio/uploads/${UPLOAD}/urls$`), handler: partUrls },

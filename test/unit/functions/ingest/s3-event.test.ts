@@ -6,12 +6,13 @@ import {
   headerSafe,
   isSidecar,
   notificationToEvents,
+  SIDECAR_TYPE,
   parseNotification,
   recordKind,
   titleOf,
 } from "../../../../functions/ingest/s3-event.js";
 import { EstrenaError } from "../../../../lib/contracts/errors.js";
-import type { RemovedData, UploadData } from "../../../../lib/contracts/events.js";
+import { parseEventData, type RemovedData, type UploadData } from "../../../../lib/contracts/events.js";
 import { streamPrefix, videoId } from "../../../../lib/runtime/ids.js";
 import { DELETE, MULTIPART, PUT_WITH_TITLE, withObject } from "./fixtures.js";
 
@@ -233,10 +234,23 @@ it("maps an ObjectCreated record without size (MinIO's empty object) to size 0",
 });
 
 describe("subtitle sidecars", () => {
-  it.each(["talk.vtt", "talks/talk.en.vtt", "TALK.EN.SRT", "a b/c.srt"])("%s never becomes a video (created or removed)", (key) => {
+  it.each(["talk.vtt", "talks/talk.en.vtt", "TALK.EN.SRT", "a b/c.srt"])("%s becomes a sidecar event, never a video", (key) => {
     const escaped = encodeURIComponent(key).replace(/%20/g, "+");
-    expect(map(withObject(PUT_WITH_TITLE, { key: escaped }))).toEqual([]);
-    expect(map(withObject(MULTIPART, { key: escaped }))).toEqual([]);
+    for (const body of [PUT_WITH_TITLE, MULTIPART]) {
+      const [event, ...rest] = map(withObject(body, { key: escaped }));
+      expect(rest).toEqual([]);
+      expect(event?.type).toBe(SIDECAR_TYPE);
+      expect(event?.data).toEqual({
+        bucket: "uploads",
+        key,
+        size: body.Records[0]!.s3.object.size,
+        etag: body.Records[0]!.s3.object.eTag,
+        eventTime: body.Records[0]!.eventTime,
+      });
+      expect(parseEventData(SIDECAR_TYPE, event?.data)).toEqual(event?.data);
+      expect(JSON.stringify(event?.data)).not.toContain("videoId");
+    }
+    expect(map(withObject(DELETE, { key: escaped }))).toEqual([]);
     expect(isSidecar(key)).toBe(true);
   });
   it.each(["talk.mp4", "talk.vtt.mp4", "vtt", "subtitles/readme.txt"])("%s is not a sidecar", (key) => {

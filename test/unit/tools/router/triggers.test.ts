@@ -10,6 +10,7 @@ describe("routing table from knative/eventing", () => {
     { type: "com.amazonaws.s3.ObjectCreated:CompleteMultipartUpload", expected: ["catalogue-upload", "transcode-upload"] },
     { type: "com.amazonaws.s3.ObjectRemoved:Delete", expected: ["catalogue-removed"] },
     { type: "dev.estrena.video.ready", expected: ["catalogue-video"] },
+    { type: "dev.estrena.subtitle.uploaded", expected: ["catalogue-subtitle"] },
     { type: "dev.estrena.transcode.chunk", expected: ["transcode-jobs"] },
     { type: "org.example.other", expected: [] },
   ];
