@@ -25,6 +25,8 @@ function functionsFrameworkMain(): string {
  * `npm run bench:cold-start` run exactly this; the images' CMD says the same (docker/Dockerfile).
  */
 export function functionArgs(name: FunctionName, port: number): string[] {
+  // The catalogue serves itself on node:http (PORT); the others through functions-framework's CLI.
+  if (name === "catalogue") return [dist("functions", name, "index.js")];
   return [
     functionsFrameworkMain(),
     `--target=${name}`,
