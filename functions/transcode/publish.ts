@@ -6,7 +6,8 @@ import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names, SURROUND_CHANNELS }
 import { chunkJobName } from "./jobs.js";
 import { FPS_CAP_LOW_BELOW, type Rung } from "../../lib/media/ladder.js";
 import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
-import { encodedRungs, type Plan } from "../../lib/media/plan.js";
+import type { Plan } from "../../lib/media/plan.js";
+import { chunkRungs, isLeadRung, leadJobName, leadRungs } from "../../lib/media/lead.js";
 import { remuxKey, type RemuxManifest } from "./publish-remux.js";
 import { thumbnailsVtt } from "../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, readJson, underLock, type AudioManifest, type ChunkManifest, type SegmentRecord } from "./work.js";
@@ -22,7 +23,9 @@ export interface Published {
 /** Job names a plan completes with. */
 export function expectedJobs(plan: Plan): string[] {
   // A passthrough's "audio" job is the remux, which makes the top rung too, so it is expected even without audio.
-  return [...plan.chunks.map((c) => chunkJobName(c.index)), ...(plan.probe.audio || plan.passthrough ? ["audio"] : [])];
+  // An encoded source's lead rungs are made span by span (one span per chunk) by its "audio" job (steps/lead.ts).
+  const lead = leadRungs(plan).length ? plan.chunks.map((c) => leadJobName(c.index)) : [];
+  return [...plan.chunks.map((c) => chunkJobName(c.index)), ...(plan.probe.audio || plan.passthrough ? ["audio"] : []), ...lead];
 }
 
 /**
@@ -32,7 +35,9 @@ export function expectedJobs(plan: Plan): string[] {
  * While the audio job runs, its partial manifest names the audio segments uploaded so far; only chunks that audio
  * already covers are published, so the EVENT audio playlist always keeps up with the video it goes with.
  * `final` writes VOD playlists with ENDLIST and a master with measured bandwidths.
- * A passthrough publishes progressively through its remux (publish-remux.ts); here only at the end, with the whole ladder.
+ * A passthrough publishes progressively through its remux (publish-remux.ts), and an encoded source with lead rungs
+ * through its lead (publish-lead.ts); for those, here only the storyboard track as chunks finish, and at the end the
+ * whole ladder.
  */
 export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<Published> {
   const vid = plan.videoId;
@@ -51,10 +56,13 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
         ? await readJson<AudioManifest>(deps, audioDone ? jobKeys.done(vid, "audio") : jobKeys.audioPartial(vid))
         : null;
       const audioSeconds = !plan.probe.audio || audioDone ? null : (audio?.segments ?? []).reduce((t, s) => t + s.duration, 0);
-      const k = chunksWithAudio(plan.chunks, contiguousDone(doneChunks), audioSeconds);
-      if (k === 0 || (plan.probe.audio && !audio) || (final && (k < plan.chunks.length || audioSeconds !== null)))
+      const lead = leadRungs(plan);
+      // The lead publishes the playlists of a source with lead rungs; the chunks' part is the storyboard.
+      const k = lead.length ? contiguousDone(doneChunks) : chunksWithAudio(plan.chunks, contiguousDone(doneChunks), audioSeconds);
+      const leadMissing = final && plan.chunks.some((c) => lead.length > 0 && !done.has(leadJobName(c.index)));
+      if (k === 0 || (plan.probe.audio && !audio) || (final && (k < plan.chunks.length || audioSeconds !== null || leadMissing)))
         return { chunks: 0, first: false, renditions: [] };
-      const before = await deps.state.published(vid).catch(() => 0);
+      const before = lead.length ? 0 : await deps.state.published(vid).catch(() => 0);
       if (!final && k <= before) return { chunks: before, first: false, renditions: [] };
 
       const manifests: ChunkManifest[] = [];
@@ -64,8 +72,19 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
         manifests.push(m);
       }
       const prefix = streamPrefix(vid);
+      if (lead.length && !final) {
+        await deps.store.putText(
+          prefix + names.thumbnails,
+          thumbnailsVtt(
+            plan.grid,
+            manifests.map((m) => ({ chunk: m.chunk, segments: m.tiles })),
+          ),
+        );
+        return { chunks: k, first: false, renditions: [] };
+      }
+      const leads = final && lead.length ? await leadManifests(deps, plan, manifests) : null;
       const type = final ? "VOD" : "EVENT";
-      const ref = encodedRungs(plan)[0]!.name;
+      const ref = chunkRungs(plan)[0]!.name;
       const videoSeconds = manifests.reduce((t, m) => t + (m.rungs[ref] ?? []).reduce((a, s) => a + s.duration, 0), 0);
       const remux = plan.passthrough ? await readJson<RemuxManifest>(deps, remuxKey(vid)) : null;
       if (plan.passthrough && !remux) throw new Error("the remux is marked done but its manifest is missing");
@@ -82,12 +101,13 @@ export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<P
         : { peak: 0, average: 0 };
       for (const r of plan.rungs) {
         const remuxed = remux && r === plan.rungs[0];
-        const segments = remuxed ? remux.segments : manifests.flatMap((m) => m.rungs[r.name] ?? []);
+        const from = leads && isLeadRung(plan, r.name) ? leads : manifests;
+        const segments = remuxed ? remux.segments : from.flatMap((m) => m.rungs[r.name] ?? []);
         await deps.store.putText(
           prefix + names.mediaPlaylist(r.name),
           writeMediaPlaylist({ type, map: names.init(r.name), segmentSeconds: target, segments }),
         );
-        const codecs = remuxed ? remux.codecs : (manifests[0]?.codecs?.[r.name] ?? r.codecs);
+        const codecs = remuxed ? remux.codecs : (from[0]?.codecs?.[r.name] ?? r.codecs);
         const v = variant({ ...r, codecs }, segments, final, audioRate, Boolean(audio));
         variants.push(v);
         renditions.push({ width: r.width, height: r.height, bandwidth: v.bandwidth, codecs: v.codecs });
@@ -158,4 +178,27 @@ export function startFirst(variants: readonly Variant[]): Variant[] {
   const byBw = [...variants].sort((a, b) => b.bandwidth - a.bandwidth);
   const start = byBw.find((v) => Math.min(v.width, v.height) < FPS_CAP_LOW_BELOW) ?? byBw[byBw.length - 1];
   return start ? [start, ...byBw.filter((v) => v !== start)] : byBw;
+}
+
+/**
+ * The lead spans' manifests, in order, for the final publish. A span cut other than its chunk would make the lead rungs
+ * switch badly with the others: that is logged (the rung alignment tests hold it).
+ */
+async function leadManifests(deps: Deps, plan: Plan, chunks: readonly ChunkManifest[]): Promise<ChunkManifest[]> {
+  const out: ChunkManifest[] = [];
+  const ref = chunkRungs(plan)[0]!.name;
+  for (const c of plan.chunks) {
+    const m = await readJson<ChunkManifest>(deps, jobKeys.done(plan.videoId, leadJobName(c.index)));
+    if (!m) throw new Error(`lead span ${c.index} is marked done but its manifest is missing`);
+    const lead = Object.values(m.rungs)[0] ?? [];
+    const other = chunks[c.index]?.rungs[ref] ?? [];
+    if (lead.length !== other.length || lead.some((s, i) => Math.abs(s.duration - other[i]!.duration) > 0.002)) {
+      deps.log.error(
+        { videoId: plan.videoId, chunk: c.index, lead: lead.length, others: other.length },
+        "lead span cut off its chunk's cuts",
+      );
+    }
+    out.push(m);
+  }
+  return out;
 }

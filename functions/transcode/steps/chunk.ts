@@ -10,14 +10,18 @@ import { cutsIn } from "../../../lib/media/cuts.js";
 import type { Deps } from "../deps.js";
 import { chunkCommand, names } from "../../../lib/media/ffmpeg-args.js";
 import { chunkJobName, jobEvent } from "../jobs.js";
-import { encodedRungs, type Plan } from "../../../lib/media/plan.js";
+import { chunkRungs, chunkView } from "../../../lib/media/lead.js";
+import type { Plan } from "../../../lib/media/plan.js";
 import { expectedJobs } from "../publish.js";
 import { spriteName } from "../../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, sourceFile, underLock, type ChunkManifest } from "../work.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
 import { afterJob } from "./after.js";
 
-/** Encodes one chunk to every rung from one decode, uploads it, records it, then publishes what can be published. */
+/**
+ * Encodes one chunk to every rung but the lead ones from one decode, uploads it, records it, then publishes what can
+ * be published.
+ */
 export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<CloudEvent<unknown> | null> {
   const chunk = plan.chunks[n];
   if (!chunk) throw new EstrenaError(ErrorCode.BadRequest, `chunk ${n} is not in the plan (${plan.chunks.length} chunks)`);
@@ -34,7 +38,8 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
       const doneSeconds = plan.chunks.filter((c) => doneBefore.has(chunkJobName(c.index))).reduce((t, c) => t + c.duration, 0);
       const report = progressReporter(deps, plan, doneSeconds, chunk.duration);
       await deps
-        .ffmpeg(chunkCommand(plan, chunk, src, work.dir), {
+        // Without the lead rungs, which the lead job makes (lib/media/lead.ts).
+        .ffmpeg(chunkCommand(chunkView(plan), chunk, src, work.dir), {
           mediaSeconds: chunk.duration,
           mediaStart: chunk.start,
           signal: lost,
@@ -45,7 +50,7 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
         });
 
       const rungs: Record<string, Awaited<ReturnType<typeof producedSegments>>> = {};
-      for (const r of encodedRungs(plan)) rungs[r.name] = await producedSegments(work.dir, names.mediaPlaylist(r.name));
+      for (const r of chunkRungs(plan)) rungs[r.name] = await producedSegments(work.dir, names.mediaPlaylist(r.name));
       const counts = new Set(Object.values(rungs).map((s) => s.length));
       if (counts.size !== 1) throw new Error(`rungs disagree on the segment count of chunk ${n}: ${[...counts].join(", ")}`);
       const ref = Object.values(rungs)[0]!;
@@ -66,14 +71,14 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
       }
 
       const files = [
-        ...encodedRungs(plan).map((r) => names.init(r.name)),
+        ...chunkRungs(plan).map((r) => names.init(r.name)),
         ...Object.values(rungs).flatMap((segs) => segs.map((s) => s.uri)),
         spriteName(n),
         ...(n === 0 ? [names.poster] : []),
       ];
       await uploadAll(deps, streamPrefix(vid), work.dir, files);
       const codecs: Record<string, string> = {};
-      for (const r of encodedRungs(plan)) codecs[r.name] = avcCodecString(await readFile(join(work.dir, names.init(r.name)))) ?? r.codecs;
+      for (const r of chunkRungs(plan)) codecs[r.name] = avcCodecString(await readFile(join(work.dir, names.init(r.name)))) ?? r.codecs;
       const manifest: ChunkManifest = { chunk: n, rungs, tiles, codecs };
       // Written last: its existence means every file above is in place.
       await deps.store.putText(jobKeys.done(vid, job), JSON.stringify(manifest));

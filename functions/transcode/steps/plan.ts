@@ -3,6 +3,7 @@ import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
 import { estrenaEvent, type UploadData } from "../../../lib/contracts/events.js";
 import { videoId as deriveId } from "../../../lib/runtime/ids.js";
 import { initialChunks } from "../../../lib/media/chunks.js";
+import { leadRungs } from "../../../lib/media/lead.js";
 import type { Deps } from "../deps.js";
 import { jobEvent } from "../jobs.js";
 import { buildPlan, parsePlan, type Plan } from "../../../lib/media/plan.js";
@@ -99,8 +100,11 @@ async function remuxable(deps: Deps, input: SourceInput, probed: Probed, vid: st
   return refused.length === 0 ? facts : undefined;
 }
 
-/** Sends the first chunk jobs, and the audio job of an encoded source. Ids are deterministic: re-sending is harmless. */
+/**
+ * Sends the first chunk jobs, and the audio job of an encoded source (which makes its lead rungs too, so a silent one
+ * with lead rungs gets it as well). Ids are deterministic: re-sending is harmless.
+ */
 async function startJobs(deps: Deps, plan: Plan): Promise<void> {
-  if (plan.probe.audio && !plan.passthrough) await deps.emit(jobEvent({ kind: "audio", plan }));
+  if ((plan.probe.audio || leadRungs(plan).length > 0) && !plan.passthrough) await deps.emit(jobEvent({ kind: "audio", plan }));
   for (const n of initialChunks(plan.chunks.length)) await deps.emit(jobEvent({ kind: "chunk", plan, chunk: n }));
 }
