@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -25,8 +25,8 @@ function functionsFrameworkMain(): string {
  * `npm run bench:cold-start` run exactly this; the images' CMD says the same (docker/Dockerfile).
  */
 export function functionArgs(name: FunctionName, port: number): string[] {
-  // The catalogue serves itself on node:http (PORT); the others through functions-framework's CLI.
-  if (name === "catalogue") return [dist("functions", name, "index.js")];
+  // The catalogue serves itself on node:http (PORT), from its bundle; the others through functions-framework's CLI.
+  if (name === "catalogue") return [catalogueEntry()];
   return [
     functionsFrameworkMain(),
     `--target=${name}`,
@@ -34,6 +34,16 @@ export function functionArgs(name: FunctionName, port: number): string[] {
     `--source=${dist("functions", name, "index.js")}`,
     `--port=${port}`,
   ];
+}
+
+/**
+ * The catalogue's bundle (scripts/bundle.ts, part of `npm run build`). A tsc run after it (`npx tsc`, a watch)
+ * leaves it stale; then the compiled entry runs instead: the same code, only slower to start.
+ */
+function catalogueEntry(): string {
+  const bundle = dist("bundle", "catalogue", "index.js");
+  const compiled = dist("functions", "catalogue", "index.js");
+  return existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(compiled).mtimeMs ? bundle : compiled;
 }
 
 export function functionBuilt(name: FunctionName): boolean {
