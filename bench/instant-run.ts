@@ -9,7 +9,8 @@ import { createDeps, type Deps, handleEvent } from "../functions/transcode/testi
 import { S3_CREATED_PREFIX, type UploadData } from "../lib/contracts/events.js";
 import { parseConfig } from "../lib/runtime/config.js";
 import { videoId } from "../lib/runtime/ids.js";
-import { createLogger } from "../lib/runtime/log.js";
+import { pino } from "pino";
+import type { Logger } from "../lib/runtime/log.js";
 import { REPO_ROOT } from "../lib/runtime/stack-settings.js";
 import { streamServer, watch, type Viewing } from "./instant-viewer.js";
 
@@ -76,16 +77,34 @@ export async function startServices(dir: string): Promise<Services> {
   };
 }
 
-/** Seconds after the upload completed at which each step was reached. */
+/** Seconds after the upload event was delivered at which each step was reached. */
 export interface Latency {
-  /** The source is on the transcode worker's disk. */
-  readonly download: number;
-  /** Probed, scanned, planned: the plan step replied `processing`. */
+  /** Probed in place, keyframes read, planned: `video.processing` sent. */
   readonly planned: number;
   /** The first media segment was uploaded to the stream bucket. */
   readonly firstSegment: number;
   /** The master playlist was written: `video.playable`. */
   readonly playable: number;
+  /** The source was downloaded to the worker's disk (chunk jobs only, after the remux started), or -1. */
+  readonly download: number;
+  /** transcode's own "first playable" line: milliseconds since the plan step started, per hop. */
+  readonly hops: Readonly<Record<string, number>>;
+}
+
+/** A logger that keeps transcode's "first playable" lines (per-hop timings) and drops the rest below warn. */
+function hopLogger(): { log: Logger; hops: Map<string, Record<string, number>> } {
+  const hops = new Map<string, Record<string, number>>();
+  const log: Logger = pino(
+    { level: "info" },
+    {
+      write(line: string) {
+        const o = JSON.parse(line) as { msg?: string; level?: number; videoId?: string; hopsMs?: Record<string, number> };
+        if (o.msg === "first playable" && o.videoId && o.hopsMs) hops.set(o.videoId, o.hopsMs);
+        else if ((o.level ?? 0) >= 40) process.stderr.write(line);
+      },
+    },
+  );
+  return { log, hops };
 }
 
 export interface OursRun {
@@ -106,13 +125,15 @@ function cpu(): number {
 }
 
 /**
- * Uploads a source and drives our pipeline in-process as the broker would (jobs CHUNK_PARALLELISM + 1 at a time).
+ * Uploads a source and drives our pipeline in-process as the broker would (the upload event, then the jobs it sends,
+ * CHUNK_PARALLELISM + 1 at a time; times count from the upload event's delivery).
  * `full`: to `video.ready`; otherwise until a viewer who opened the video at first playable has watched `viewSeconds`,
  * then the remaining work is stopped (ffmpeg killed).
  */
 export async function runOurs(services: Services, src: string, key: string, o: { viewSeconds: number; full: boolean }): Promise<OursRun> {
   const config = parseConfig({ ...services.env });
-  const real = await createDeps(config, createLogger("bench-instant", "warn"));
+  const logged = hopLogger();
+  const real = await createDeps(config, logged.log);
   const stop = new AbortController();
   const queue: CloudEvent<unknown>[] = [];
   const marks: Record<string, number> = {};
@@ -170,7 +191,8 @@ export async function runOurs(services: Services, src: string, key: string, o: {
   };
   const c0 = cpu();
   t0 = Date.now();
-  await deliver(
+  // The plan step runs a standard source's remux itself, while the chunk jobs it sends run beside it.
+  queue.push(
     new CloudEvent({ type: `${S3_CREATED_PREFIX}Put`, source: "bench", id: `bench-${vid}`, datacontenttype: "application/json", data }),
   );
   const work = (async () => {
@@ -206,10 +228,11 @@ export async function runOurs(services: Services, src: string, key: string, o: {
     cpu: cpu() - c0,
     wall: (Date.now() - t0) / 1000,
     latency: {
-      download: marks.download ?? -1,
       planned: marks.planned ?? -1,
       firstSegment: marks.firstSegment ?? -1,
       playable: marks.playable ?? -1,
+      download: marks.download ?? -1,
+      hops: logged.hops.get(vid) ?? {},
     },
     viewing,
   };

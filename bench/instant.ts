@@ -4,7 +4,11 @@
  *  - ours against the PeerTube-style baseline, CPU and wall, SSIM/PSNR per rung, for a standard source and for the
  *    same video made non-standard (the same stream in MPEG-TS, which the standard check refuses);
  *  - upload complete → first playable for 1-, 10- and 60-minute standard sources and a 10-minute non-standard one,
- *    with the steps on the way, and the stalls of a viewer who opens the video in Chromium at that moment.
+ *    with the steps on the way, and the stalls of a viewer who opens the video in Chromium at that moment;
+ *  - the same standard sources on the real native stack (MinIO notification, ingest, router, transcode, catalogue,
+ *    gateway cache), per hop, to the gateway serving the first segment (bench/instant-stack.ts).
+ * Flags, to iterate on part of it: --only=1,10,60,ns (sources), --no-compare (reuse the last run's ladder comparison),
+ * --no-stack (skip the whole-path runs), --quick (no 60-minute source).
  * Writes the section between the instant markers of docs/performance.md and .estrena/bench/instant.json.
  */
 import { execFile } from "node:child_process";
@@ -15,7 +19,9 @@ import { planLadder } from "../lib/media/ladder.js";
 import { REPO_ROOT } from "../lib/runtime/stack-settings.js";
 import { runBaseline, ssim } from "./instant-baseline.js";
 import { writeDoc, type Result } from "./instant-doc.js";
+import type { WholePath } from "./instant-stack.js";
 import { runOurs, startServices } from "./instant-run.js";
+import { wholePath } from "./instant-stack.js";
 
 const run = promisify(execFile);
 export const BENCH_DIR = join(REPO_ROOT, ".estrena", "bench");
@@ -81,6 +87,14 @@ async function repeat(src: string, times: number, name: string, container: "mp4"
 async function main(): Promise<void> {
   mkdirSync(BENCH_DIR, { recursive: true });
   const quick = process.argv.includes("--quick");
+  const only = process.argv
+    .find((a) => a.startsWith("--only="))
+    ?.slice(7)
+    .split(",");
+  const previous = existsSync(join(BENCH_DIR, "instant.json"))
+    ? (JSON.parse(readFileSync(join(BENCH_DIR, "instant.json"), "utf8")) as Result)
+    : null;
+  const compare = !process.argv.includes("--no-compare");
   // Light temporal noise stands in for camera grain, so bitrate caps matter (as bench/transcode.ts).
   const std = await clip("instant-std-60s.mp4", 60, "testsrc2=size=1920x1080:rate=30,noise=alls=2:allf=t", [
     ...["-preset", "superfast", "-crf", "21", "-maxrate", "6M", "-bufsize", "12M"],
@@ -97,14 +111,22 @@ async function main(): Promise<void> {
     "8M",
   ]);
   const nonstd = await repeat(std, 1, "instant-nonstd-60s.ts", "mpegts");
-  const sources = [
-    { label: "1 min, standard", path: std, seconds: 60 },
-    { label: "10 min, standard", path: await repeat(std, 10, "instant-std-10min.mp4"), seconds: 600 },
+  const all = [
+    { id: "1", label: "1 min, standard", path: std, seconds: 60 },
+    { id: "10", label: "10 min, standard", path: await repeat(std, 10, "instant-std-10min.mp4"), seconds: 600 },
     ...(quick
       ? []
-      : [{ label: "60 min, standard (low-complexity minute ×60)", path: await repeat(lite, 60, "instant-lite-60min.mp4"), seconds: 3600 }]),
-    { label: "10 min, non-standard (MPEG-TS)", path: await repeat(std, 10, "instant-nonstd-10min.ts", "mpegts"), seconds: 600 },
+      : [
+          {
+            id: "60",
+            label: "60 min, standard (low-complexity minute ×60)",
+            path: await repeat(lite, 60, "instant-lite-60min.mp4"),
+            seconds: 3600,
+          },
+        ]),
+    { id: "ns", label: "10 min, non-standard (MPEG-TS)", path: await repeat(std, 10, "instant-nonstd-10min.ts", "mpegts"), seconds: 600 },
   ];
+  const sources = all.filter((s) => !only || only.includes(s.id));
 
   const dir = join(BENCH_DIR, `instant-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
@@ -115,16 +137,26 @@ async function main(): Promise<void> {
     for (const s of sources) {
       process.stdout.write(`first playable: ${s.label}\n`);
       const o = await runOurs(services, s.path, `instant/${Date.now()}-${s.seconds}`, { viewSeconds: VIEW_SECONDS, full: false });
-      firstPlayable.push({ label: s.label, seconds: s.seconds, ...o.latency, viewing: o.viewing, standard: o.standard });
+      const load = readFileSync("/proc/loadavg", "utf8").trim();
+      firstPlayable.push({ label: s.label, seconds: s.seconds, ...o.latency, viewing: o.viewing, standard: o.standard, load });
       process.stdout.write(`  ${JSON.stringify(firstPlayable.at(-1))}\n`);
     }
 
+    const whole: (WholePath & { load: string })[] = [];
+    for (const s of process.argv.includes("--no-stack") ? [] : sources.filter((x) => x.id !== "ns")) {
+      process.stdout.write(`whole path on the native stack: ${s.label}\n`);
+      whole.push({ ...(await wholePath(s.label, s.path)), load: readFileSync("/proc/loadavg", "utf8").trim() });
+      process.stdout.write(`  ${JSON.stringify(whole.at(-1))}\n`);
+    }
+
     const rungs = planLadder(1920, 1080, { num: 30, den: 1 });
-    const compareRows: Result["compare"][number][] = [];
-    for (const [label, path] of [
-      ["standard (MP4)", std],
-      ["non-standard (same stream in MPEG-TS)", nonstd],
-    ] as const) {
+    const compareRows: NonNullable<Result["compare"]>[number][] = [];
+    for (const [label, path] of !compare
+      ? []
+      : ([
+          ["standard (MP4)", std],
+          ["non-standard (same stream in MPEG-TS)", nonstd],
+        ] as const)) {
       process.stdout.write(`ours, whole ladder: ${label}\n`);
       const o = await runOurs(services, path, `instant/cmp-${Date.now()}`, { viewSeconds: 0, full: true });
       const ourDir = join(dir, `ours-${compareRows.length}`);
@@ -135,17 +167,28 @@ async function main(): Promise<void> {
       compareRows.push({ label, cpu: o.cpu, wall: o.wall, rungs: rows, standard: o.standard });
       process.stdout.write(`  ${JSON.stringify(compareRows.at(-1))}\n`);
     }
-    process.stdout.write("baseline: one ffmpeg per rung\n");
-    const base = await runBaseline(std, rungs, join(dir, "baseline"));
-    const baseRows = [];
-    for (const r of rungs) baseRows.push({ rung: r.name, ...(await ssim(join(dir, "baseline", `${r.name}.m3u8`), std, r)) });
+    let baseline = previous?.baseline;
+    if (compare) {
+      process.stdout.write("baseline: one ffmpeg per rung\n");
+      const base = await runBaseline(std, rungs, join(dir, "baseline"));
+      const baseRows = [];
+      for (const r of rungs) baseRows.push({ rung: r.name, ...(await ssim(join(dir, "baseline", `${r.name}.m3u8`), std, r)) });
+      baseline = { cpu: base.cpu, wall: base.wall, rungs: baseRows };
+    }
+    const date = new Date().toISOString();
+    const load = readFileSync("/proc/loadavg", "utf8").trim();
     const result: Result = {
-      date: new Date().toISOString(),
-      load: readFileSync("/proc/loadavg", "utf8").trim(),
+      date,
+      load,
       compareSeconds: 60,
-      firstPlayable,
-      compare: compareRows,
-      baseline: { cpu: base.cpu, wall: base.wall, rungs: baseRows },
+      // A partial run (--only, --no-stack) keeps the last run's rows for what it did not measure.
+      firstPlayable: merge(firstPlayable, previous?.firstPlayable ?? [], all),
+      wholePath: merge(whole, previous?.wholePath ?? [], all),
+      ...(compare
+        ? { compare: compareRows, baseline, compareRun: { date, load } }
+        : previous?.compare
+          ? { compare: previous.compare, baseline, compareRun: previous.compareRun ?? { date: previous.date, load: previous.load } }
+          : {}),
     };
     writeFileSync(join(BENCH_DIR, "instant.json"), JSON.stringify(result, null, 2));
     writeDoc(result);
@@ -153,6 +196,13 @@ async function main(): Promise<void> {
     await services.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** This run's rows, then the previous run's rows for sources this run left out, in the sources' order. */
+function merge<T extends { label: string }>(now: readonly T[], before: readonly T[], order: readonly { label: string }[]): T[] {
+  const rows = [...now, ...before.filter((b) => !now.some((n) => n.label === b.label))];
+  const rank = (r: T) => order.findIndex((o) => o.label === r.label);
+  return rows.filter((r) => rank(r) >= 0).sort((a, b) => rank(a) - rank(b));
 }
 
 (process.argv.includes("--render")

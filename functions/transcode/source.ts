@@ -35,6 +35,8 @@ export async function remoteSource(
 export interface Hops {
   mark(name: string): void;
   readonly marks: Readonly<Record<string, number>>;
+  /** When the plan step started (epoch ms): the origin of `marks`. */
+  readonly startedAt: number;
   readonly delivered: number | null;
 }
 
@@ -44,6 +46,7 @@ export function hops(uploadedAt?: string): Hops {
   const at = uploadedAt ? Date.parse(uploadedAt) : Number.NaN;
   return {
     marks,
+    startedAt: t0,
     delivered: Number.isFinite(at) ? t0 - at : null,
     mark(name) {
       marks[name] ??= Date.now() - t0;

@@ -20,8 +20,9 @@ import { jobKeys, readJson, underLock } from "../work.js";
 /**
  * An upload arrived: probe it in place (ranged reads of the upload, no download), plan the ladder and the chunks,
  * and start the first chunk jobs by sending them to K_SINK. A standard source's remux (the top rung and its audio)
- * then runs right here, in this request, instead of going out as an "audio" job and coming back through the broker:
- * it is what the first viewer waits for. Otherwise the audio job is sent too and the reply is `video.processing`.
+ * runs right here, in this request, instead of going out as an "audio" job and coming back through the broker: it is
+ * what the first viewer waits for; its chunk jobs are sent once it has published. Otherwise the audio job is sent
+ * with the chunk jobs and the reply is `video.processing`.
  * A duplicate upload event reuses the stored plan (and a remux already done is not redone).
  */
 export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEvent<unknown> | null> {
@@ -56,16 +57,23 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   );
   if (plan === "done") return null;
   await deps.state.planned(vid, plan.chunks.length).catch(() => undefined);
-  await startJobs(deps, plan);
-  hops.mark("planned");
   deps.log.info(
     { videoId: vid, rungs: plan.rungs.map((r) => r.name), chunks: plan.chunks.length, audio: Boolean(plan.probe.audio) },
     "planned",
   );
-  if (!plan.passthrough) return processingEvent(plan);
+  if (!plan.passthrough) {
+    await startJobs(deps, plan);
+    return processingEvent(plan);
+  }
   await deps.emit(processingEvent(plan));
-  hops.mark("processing");
-  return remuxStep(deps, plan, { input: input ?? (await remoteSource(deps, plan.source)), hops });
+  hops.mark("planned");
+  // The chunk jobs wait for the first publish: started at once, their source download and encodes would compete with
+  // the remux for the worker's CPU, disk and network (measured: first segments 1.9 s after the remux started, not 0.5).
+  let started: Promise<void> | undefined;
+  const chunks = () => (started ??= startJobs(deps, plan));
+  const reply = await remuxStep(deps, plan, { input: input ?? (await remoteSource(deps, plan.source)), hops, published: chunks });
+  await chunks();
+  return reply;
 }
 
 function processingEvent(plan: Plan): CloudEvent<unknown> {

@@ -31,7 +31,7 @@ const WATCH_MS = 100;
 export async function remuxStep(
   deps: Deps,
   plan: Plan,
-  from?: { readonly input: SourceInput; readonly hops: Hops },
+  from?: { readonly input: SourceInput; readonly hops: Hops; readonly published?: () => Promise<void> },
 ): Promise<CloudEvent<unknown> | null> {
   const vid = plan.videoId;
   const top = plan.rungs[0]!;
@@ -64,8 +64,10 @@ export async function remuxStep(
       hops.mark("playlists");
       await deps.emit(playableEvent(vid, out.renditions));
       hops.mark("playableSent");
+      await from?.published?.();
       // One line per video: where the time to first playable went (docs/performance.md reads these).
-      deps.log.info({ videoId: vid, deliveredMs: hops.delivered, hopsMs: hops.marks, segments: video.length }, "first playable");
+      const startedAt = new Date(hops.startedAt).toISOString();
+      deps.log.info({ videoId: vid, deliveredMs: hops.delivered, startedAt, hopsMs: hops.marks, segments: video.length }, "first playable");
     };
     try {
       const started = Date.now();
