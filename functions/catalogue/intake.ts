@@ -39,6 +39,7 @@ const videoEvents = {
     duration: d.duration,
     width: d.width,
     height: d.height,
+    media: d.kind,
   })),
   "dev.estrena.video.progress": EVENT_SCHEMAS["dev.estrena.video.progress"].transform((d) => ({
     kind: "progress" as const,
@@ -55,6 +56,7 @@ const videoEvents = {
       duration: d.duration,
       width: d.width,
       height: d.height,
+      media: d.kind,
       renditions: d.renditions,
       present: { poster: false, thumbnails: false },
     })),

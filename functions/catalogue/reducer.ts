@@ -1,12 +1,18 @@
 import type { ErrorCode } from "../../lib/contracts/errors.js";
 import type { UploadData } from "../../lib/contracts/events.js";
-import type { Rendition, Video, VideoStatus } from "../../lib/contracts/video.js";
+import type { MediaKind, Rendition, Video, VideoStatus } from "../../lib/contracts/video.js";
 import { titleFor } from "./title.js";
 
 /** What the catalogue learns from one event, decoded and validated at the edge (see intake.ts). */
 export type CatalogueEvent =
   | { readonly kind: "uploaded"; readonly upload: UploadData }
-  | { readonly kind: "processing"; readonly duration: number; readonly width: number; readonly height: number }
+  | {
+      readonly kind: "processing";
+      readonly duration: number;
+      readonly width: number;
+      readonly height: number;
+      readonly media: MediaKind;
+    }
   | { readonly kind: "progress"; readonly progress: number }
   | { readonly kind: "playable"; readonly renditions: readonly Rendition[] }
   | {
@@ -14,6 +20,7 @@ export type CatalogueEvent =
       readonly duration: number;
       readonly width: number;
       readonly height: number;
+      readonly media: MediaKind;
       readonly renditions: readonly Rendition[];
       /** Which optional files the stream prefix holds (checked by the handler, so the reducer stays pure). */
       readonly present: { readonly poster: boolean; readonly thumbnails: boolean };
@@ -77,7 +84,7 @@ export function applyEvent(video: Video | null, event: CatalogueEvent, links: Li
 function step(v: Video, e: Exclude<CatalogueEvent, { kind: "uploaded" }>, links: Links): Video {
   switch (e.kind) {
     case "processing":
-      return { ...v, status: "processing", duration: e.duration, width: e.width, height: e.height };
+      return { ...v, status: "processing", kind: e.media, duration: e.duration, width: e.width, height: e.height };
     case "progress":
       return { ...v, status: "processing", progress: Math.max(v.progress, clamp01(e.progress)) };
     case "playable":
@@ -88,6 +95,7 @@ function step(v: Video, e: Exclude<CatalogueEvent, { kind: "uploaded" }>, links:
         ...v,
         status: "ready",
         progress: 1,
+        kind: e.media,
         duration: e.duration,
         width: e.width,
         height: e.height,

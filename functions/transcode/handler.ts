@@ -10,7 +10,9 @@ import { estrenaEvent } from "../../lib/contracts/events.js";
 import { createMetrics, withMetrics, type Metrics } from "../../lib/runtime/metrics.js";
 import { createDeps, type Deps } from "./deps.js";
 import { decodeJob, failureAction, jobName, type Job, type JobKind } from "./jobs.js";
+import { isAudioOnlyPlan } from "../../lib/media/plan.js";
 import { audioStep } from "./steps/audio.js";
+import { audioOnlyStep } from "./steps/audio-only.js";
 import { remuxStep } from "./steps/remux.js";
 import { withdraw } from "./withdraw.js";
 import { chunkStep } from "./steps/chunk.js";
@@ -28,8 +30,14 @@ type Handler<K extends JobKind> = (deps: Deps, job: Extract<Job, { kind: K }>) =
 const handlers: { readonly [K in JobKind]: Handler<K> } = {
   plan: (deps, job) => planStep(deps, job.upload),
   chunk: (deps, job) => chunkStep(deps, job.plan, job.chunk),
-  // A standard source's "audio" job remuxes its video and audio (steps/remux.ts); otherwise it encodes the audio.
-  audio: (deps, job) => (job.plan.passthrough ? remuxStep(deps, job.plan) : audioStep(deps, job.plan)),
+  // A standard source's "audio" job remuxes its video and audio (steps/remux.ts); an audio-only upload's draws its
+  // waveform too (steps/audio-only.ts); otherwise it encodes the audio.
+  audio: (deps, job) =>
+    job.plan.passthrough
+      ? remuxStep(deps, job.plan)
+      : isAudioOnlyPlan(job.plan)
+        ? audioOnlyStep(deps, job.plan)
+        : audioStep(deps, job.plan),
   finalize: (deps, job) => finalizeStep(deps, job.plan),
 };
 

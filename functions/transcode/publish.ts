@@ -6,8 +6,9 @@ import { AUDIO_BITRATE, AUDIO_CHANNELS, AUDIO_CODECS, names, SURROUND_CHANNELS }
 import { chunkJobName } from "./jobs.js";
 import { FPS_CAP_LOW_BELOW, type Rung } from "../../lib/media/ladder.js";
 import { measureBandwidth, segmentsUntil, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
-import type { Plan } from "../../lib/media/plan.js";
+import { isAudioOnlyPlan, type Plan } from "../../lib/media/plan.js";
 import { chunkRungs, isLeadRung, leadJobName, leadRungs } from "../../lib/media/lead.js";
+import { publishAudioOnly } from "./publish-audio.js";
 import { remuxKey, type RemuxManifest } from "./publish-remux.js";
 import { thumbnailsVtt } from "../../lib/media/thumbnails.js";
 import { doneJobs, jobKeys, readJson, underLock, type AudioManifest, type ChunkManifest, type SegmentRecord } from "./work.js";
@@ -40,6 +41,7 @@ export function expectedJobs(plan: Plan): string[] {
  * whole ladder.
  */
 export async function publish(deps: Deps, plan: Plan, final: boolean): Promise<Published> {
+  if (isAudioOnlyPlan(plan)) return publishAudioOnly(deps, plan, final);
   const vid = plan.videoId;
   const result = await underLock(
     deps,

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ErrorCode } from "./errors.js";
 import { VIDEO_ID } from "./layout.js";
 import { planSchema } from "./plan.js";
+import { MEDIA_KINDS } from "./video.js";
 
 /**
  * Every event type estrena emits or consumes, declared once with its payload schema; the TypeScript types are derived
@@ -71,13 +72,20 @@ export type VideoRef = Readonly<z.infer<typeof videoRefSchema>>;
 const videoRef = videoRefSchema;
 
 // A measured bandwidth may arrive fractional; HLS BANDWIDTH is an integer, so it is rounded rather than refused.
+// 0 × 0 is the audio-only stream's one rendition (CODECS mp4a.40.2).
 const rendition = z.object({
-  height: z.number().int().positive(),
-  width: z.number().int().positive(),
+  height: z.number().int().min(0),
+  width: z.number().int().min(0),
   bandwidth: z.number().positive().transform(Math.round),
   codecs: z.string(),
 });
-const media = { duration: nonNegative, width: z.number().int().min(0), height: z.number().int().min(0) };
+/** `kind` "audio": an upload without a picture (width and height 0); absent from older senders, which meant video. */
+const media = {
+  duration: nonNegative,
+  width: z.number().int().min(0),
+  height: z.number().int().min(0),
+  kind: z.enum(MEDIA_KINDS).default("video"),
+};
 
 /** A transcode job. The plan travels with every job so any instance can take it (lib/contracts/plan.ts). */
 const transcodeJob = videoRef.extend({ plan: planSchema });

@@ -3,6 +3,10 @@ import type { SubtitleTrack } from "./subtitles.js";
 
 export type VideoStatus = "queued" | "processing" | "ready" | "failed";
 
+/** What an upload holds: a picture (with or without sound), or sound alone (podcasts, music: issue 14). */
+export const MEDIA_KINDS = ["video", "audio"] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
 export interface Rendition {
   readonly height: number;
   readonly width: number;
@@ -20,6 +24,11 @@ export interface Video {
   readonly createdAt: string;
   readonly status: VideoStatus;
   readonly progress: number;
+  /**
+   * "audio": no picture. Width and height are 0, the one rendition is the AAC stream, the poster is a waveform.
+   * Absent until the upload is probed, and in records made before audio-only uploads existed (those are videos).
+   */
+  readonly kind?: MediaKind;
   readonly duration: number | null;
   readonly width: number | null;
   readonly height: number | null;

@@ -23,9 +23,9 @@ export const AUDIO_CHANNELS = 2;
 export const SURROUND_CHANNELS = 6;
 export const SURROUND_BITRATE = 384_000;
 
-/** Whether a source's audio gets the 5.1 rendition next to the stereo one. */
+/** Whether a source's audio gets the 5.1 rendition next to the stereo one (a video's; an audio-only stream is one stereo variant). */
 export function hasSurround(plan: Plan): boolean {
-  return (plan.probe.audio?.channels ?? 0) >= SURROUND_CHANNELS;
+  return (plan.probe.audio?.channels ?? 0) >= SURROUND_CHANNELS && plan.rungs.length > 0;
 }
 
 /** Names of the files of one video. Flat, because the gateway maps /stream/<id>/<file> to videos/<id>/<file>. */

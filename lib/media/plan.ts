@@ -2,9 +2,9 @@ import { planSchema } from "../contracts/plan.js";
 import { planChunks, type Chunk } from "./chunks.js";
 import { cutChunks, cutDurations, segmentCuts, targetDuration } from "./cuts.js";
 import { h264Level, planLadder, type Rung } from "./ladder.js";
-import type { Source } from "./probe-check.js";
+import { isAudioOnly, type Source } from "./probe-check.js";
 import type { AudioMode, StandardFacts } from "./standard.js";
-import { tileGrid, type TileGrid } from "./thumbnails.js";
+import { tileGrid, type TileGrid, WAVEFORM_GRID } from "./thumbnails.js";
 
 /** Everything a job needs, decided once by the plan step and carried by every job event. */
 export interface Plan {
@@ -37,6 +37,18 @@ export interface Passthrough {
   readonly bitRate: number;
 }
 
+/** An audio-only plan: no video rungs and no chunks; its one job encodes the sound (and draws the waveform). */
+export function isAudioOnlyPlan(plan: Pick<Plan, "rungs">): boolean {
+  return plan.rungs.length === 0;
+}
+
+/** What the processing and ready events say about the media: a video's top rung, or 0 × 0 for sound alone. */
+export function mediaOf(plan: Plan): { duration: number; width: number; height: number; kind: "video" | "audio" } {
+  const top = plan.rungs[0];
+  const duration = plan.probe.duration;
+  return top ? { duration, width: top.width, height: top.height, kind: "video" } : { duration, width: 0, height: 0, kind: "audio" };
+}
+
 /** The rungs ffmpeg encodes: all of them, or all but the remuxed top one. */
 export function encodedRungs(plan: Plan): readonly Rung[] {
   return plan.passthrough ? plan.rungs.slice(1) : plan.rungs;
@@ -55,6 +67,7 @@ export interface PlanOptions {
  * check with copyable audio or none; its video becomes the top rung as is, and its chunks start on its cuts.
  */
 export function buildPlan(videoId: string, source: Plan["source"], probe: Source, o: PlanOptions, standard?: StandardFacts): Plan {
+  if (isAudioOnly(probe)) return audioOnlyPlan(videoId, source, probe, o);
   const ladder = planLadder(probe.width, probe.height, probe.fps);
   const passthrough = standard ? passthroughOf(standard, o.segmentSeconds) : undefined;
   const rungs =
@@ -78,6 +91,22 @@ export function buildPlan(videoId: string, source: Plan["source"], probe: Source
     posterTime: Math.round(Math.min(2, first / 2) * 1000) / 1000,
     preset: o.x264Preset,
     ...(passthrough ? { passthrough } : {}),
+  };
+}
+
+/** A source without a picture: no rungs, no chunks; the thumbnails are windows on a waveform strip. */
+function audioOnlyPlan(videoId: string, source: Plan["source"], probe: Source, o: PlanOptions): Plan {
+  return {
+    videoId,
+    source,
+    probe,
+    rungs: [],
+    chunks: [],
+    segmentSeconds: o.segmentSeconds,
+    parallelism: o.chunkParallelism,
+    grid: WAVEFORM_GRID,
+    posterTime: 0,
+    preset: o.x264Preset,
   };
 }
 

@@ -44,6 +44,7 @@ export interface Variant {
   /** Average bitrate, bit/s, audio included. */
   readonly averageBandwidth: number;
   readonly codecs: string;
+  /** 0 × 0 (and frame rate 0) for an audio-only variant, which then has no RESOLUTION or FRAME-RATE. */
   readonly width: number;
   readonly height: number;
   readonly frameRate: number;
@@ -71,13 +72,9 @@ export function writeMasterPlaylist(variants: readonly Variant[], audio: AudioRe
     );
   });
   for (const v of variants) {
-    const attrs = [
-      `BANDWIDTH=${Math.round(v.bandwidth)}`,
-      `AVERAGE-BANDWIDTH=${Math.round(v.averageBandwidth)}`,
-      `CODECS="${v.codecs}"`,
-      `RESOLUTION=${v.width}x${v.height}`,
-      `FRAME-RATE=${v.frameRate.toFixed(3)}`,
-    ];
+    const attrs = [`BANDWIDTH=${Math.round(v.bandwidth)}`, `AVERAGE-BANDWIDTH=${Math.round(v.averageBandwidth)}`, `CODECS="${v.codecs}"`];
+    // RFC 8216 4.3.4.2: RESOLUTION and FRAME-RATE describe video; an audio-only variant (CODECS="mp4a.40.2") has neither.
+    if (v.width > 0 && v.height > 0) attrs.push(`RESOLUTION=${v.width}x${v.height}`, `FRAME-RATE=${v.frameRate.toFixed(3)}`);
     if (renditions[0]) attrs.push(`AUDIO="${renditions[0].groupId}"`);
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(",")}`, v.uri);
   }

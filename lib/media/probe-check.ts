@@ -37,12 +37,15 @@ export interface Fps {
   readonly den: number;
 }
 
-/** An accepted source: everything later steps need, so nobody probes twice. */
+/**
+ * An accepted source: everything later steps need, so nobody probes twice. An audio-only source (no video stream, or
+ * only cover art) has a 0 × 0 display size and a usable `audio`; its other picture fields are placeholders (NO_PICTURE).
+ */
 export interface Source {
   /** The one demuxer ffmpeg may use on this file (`-f`). */
   readonly demuxer: Demuxer;
   readonly duration: number;
-  /** Display size: after rotation and sample aspect ratio. */
+  /** Display size: after rotation and sample aspect ratio; 0 × 0 for an audio-only source. */
   readonly width: number;
   readonly height: number;
   /** Display-matrix rotation in degrees (0, 90, 180, 270, as ffprobe reports it); ffmpeg autorotates when decoding. */
@@ -66,6 +69,12 @@ export const DEMUXERS = {
   avi: "avi",
   mpegts: "mpegts",
   flv: "flv",
+  // Audio files (issue 14): each holds its own samples and never names another file.
+  mp3: "mp3",
+  wav: "wav",
+  flac: "flac",
+  ogg: "ogg",
+  aac: "aac",
 } as const;
 export type Demuxer = (typeof DEMUXERS)[keyof typeof DEMUXERS];
 /** For `-format_whitelist`: ffmpeg matches the demuxer's short name, e.g. `mov,mp4,m4a,...` is the demuxer `mov`. */
@@ -94,7 +103,7 @@ export const VIDEO_CODECS: ReadonlySet<string> = new Set([
   "ffv1",
   "huffyuv",
 ]);
-/** Audio codecs we transcode; a source with another audio codec is accepted without audio. */
+/** Audio codecs we transcode; a video with another audio codec is accepted without audio, an audio-only file is refused. */
 export const AUDIO_CODECS: ReadonlySet<string> = new Set([
   "aac",
   "mp3",
@@ -111,7 +120,28 @@ export const AUDIO_CODECS: ReadonlySet<string> = new Set([
   "pcm_s24le",
   "pcm_f32le",
   "pcm_u8",
+  "pcm_s24be",
+  "pcm_s32le",
+  "pcm_f64le",
+  "pcm_alaw",
+  "pcm_mulaw",
 ]);
+
+/** The picture fields of an audio-only source: no picture (0 × 0) and neutral values nothing reads. */
+export const NO_PICTURE = {
+  width: 0,
+  height: 0,
+  rotation: 0,
+  fps: { num: 1, den: 1 },
+  vfr: false,
+  videoCodec: "none",
+  pixFmt: "none",
+} as const;
+
+/** Whether a source has no picture: it becomes an audio-only stream with a waveform poster. */
+export function isAudioOnly(source: Pick<Source, "width" | "height">): boolean {
+  return source.width === 0 && source.height === 0;
+}
 
 /** Classifies a file from its first bytes (up to a few KiB). Pure. */
 export function sniff(head: Uint8Array): Sniff {
@@ -142,20 +172,19 @@ export function checkProbe(probe: ProbeResult | null, head: Sniff, size: number,
     }
     throw new EstrenaError(
       ErrorCode.NotAVideo,
-      head === "text" ? "the file is text, not a video" : "no supported video container found (mp4/mov, mkv/webm, avi, mpeg-ts, flv)",
+      head === "text" ? "the file is text, not a video" : `no supported container found (${CONTAINERS})`,
     );
   }
   const formatName = probe.format?.format_name ?? "";
   const demuxer = (DEMUXERS as Record<string, Demuxer>)[formatName];
-  if (!demuxer)
-    throw new EstrenaError(
-      ErrorCode.NotAVideo,
-      `container "${formatName || "unknown"}" is not accepted (mp4/mov, mkv/webm, avi, mpeg-ts, flv)`,
-    );
+  if (!demuxer) throw new EstrenaError(ErrorCode.NotAVideo, `container "${formatName || "unknown"}" is not accepted (${CONTAINERS})`);
 
   const streams = probe.streams ?? [];
+  const audioStream = streams.find((s) => s.codec_type === "audio" && AUDIO_CODECS.has(s.codec_name ?? ""));
+  const audio = audioStream ? { index: audioStream.index, codec: audioStream.codec_name ?? "", channels: audioStream.channels ?? 2 } : null;
+  // Cover art (an attached picture) is not a video: a file with only that and sound is audio-only.
   const video = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
-  if (!video) throw new EstrenaError(ErrorCode.NoVideoStream, "the file has no video stream");
+  if (!video) return audioOnly(probe, demuxer, audio, size, limits);
   const codec = video.codec_name ?? "unknown";
   if (!VIDEO_CODECS.has(codec)) throw new EstrenaError(ErrorCode.UnsupportedCodec, `video codec "${codec}" is not supported`);
   const codedW = video.width ?? 0;
@@ -164,12 +193,7 @@ export function checkProbe(probe: ProbeResult | null, head: Sniff, size: number,
   if (codedW * codedH > limits.maxPixels) {
     throw new EstrenaError(ErrorCode.TooLarge, `the picture is ${codedW}x${codedH}; the limit is ${limits.maxPixels} pixels`);
   }
-  const duration = Number(probe.format?.duration ?? video.duration ?? Number.NaN);
-  if (!Number.isFinite(duration) || duration <= 0)
-    throw new EstrenaError(ErrorCode.Truncated, "the file declares no duration; it may be incomplete");
-  if (duration > limits.maxDurationSeconds) {
-    throw new EstrenaError(ErrorCode.TooLarge, `the video lasts ${Math.round(duration)} s; the limit is ${limits.maxDurationSeconds} s`);
-  }
+  const duration = checkDuration(probe.format?.duration ?? video.duration, limits);
 
   const rotation = rotationOf(video);
   const sar = ratio(video.sample_aspect_ratio) ?? 1;
@@ -178,11 +202,32 @@ export function checkProbe(probe: ProbeResult | null, head: Sniff, size: number,
   const r = parseFps(video.r_frame_rate);
   const avg = parseFps(video.avg_frame_rate);
   const { fps, vfr } = chooseFps(r, avg);
-
-  const audioStream = streams.find((s) => s.codec_type === "audio" && AUDIO_CODECS.has(s.codec_name ?? ""));
-  const audio = audioStream ? { index: audioStream.index, codec: audioStream.codec_name ?? "", channels: audioStream.channels ?? 2 } : null;
-
   return { demuxer, duration, width, height, rotation, fps, vfr, videoCodec: codec, pixFmt: video.pix_fmt ?? "unknown", audio, size };
+}
+
+const CONTAINERS = "mp4/mov, mkv/webm, avi, mpeg-ts, flv; m4a, mp3, wav, flac, ogg";
+
+/** An accepted audio-only source, or why not: no stream at all, or only sound in a codec we cannot decode. */
+function audioOnly(probe: ProbeResult, demuxer: Demuxer, audio: Source["audio"], size: number, limits: Limits): Source {
+  const streams = probe.streams ?? [];
+  const other = streams.find((s) => s.codec_type === "audio");
+  if (!audio && other)
+    throw new EstrenaError(ErrorCode.UnsupportedCodec, `audio codec "${other.codec_name ?? "unknown"}" is not supported`);
+  if (!audio) throw new EstrenaError(ErrorCode.NoVideoStream, "the file has neither a video nor an audio stream");
+  const stream = streams.find((s) => s.index === audio.index);
+  const duration = checkDuration(probe.format?.duration ?? stream?.duration, limits);
+  return { demuxer, duration, ...NO_PICTURE, fps: { ...NO_PICTURE.fps }, audio, size };
+}
+
+/** The declared duration in seconds, within the limit; a missing one means the file is likely incomplete. */
+function checkDuration(declared: string | undefined, limits: Limits): number {
+  const duration = Number(declared ?? Number.NaN);
+  if (!Number.isFinite(duration) || duration <= 0)
+    throw new EstrenaError(ErrorCode.Truncated, "the file declares no duration; it may be incomplete");
+  if (duration > limits.maxDurationSeconds) {
+    throw new EstrenaError(ErrorCode.TooLarge, `the file lasts ${Math.round(duration)} s; the limit is ${limits.maxDurationSeconds} s`);
+  }
+  return duration;
 }
 
 /** Rotation in degrees, 0..270, from the display matrix or the legacy `rotate` tag. Only whether it is a quarter turn matters. */

@@ -12,6 +12,9 @@ export interface TileGrid {
 export const TILE_LONG_SIDE = 160;
 export const TILE_COLUMNS = 5;
 
+/** An audio-only stream's preview: a window of its waveform strip (lib/media/waveform.ts), the size of a 16:9 tile. */
+export const WAVEFORM_GRID: TileGrid = { tileWidth: TILE_LONG_SIDE, tileHeight: 90, columns: 1 };
+
 /** Tile size for a display size, keeping the aspect ratio with even sides. */
 export function tileGrid(width: number, height: number): TileGrid {
   const landscape = width >= height;

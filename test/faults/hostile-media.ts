@@ -82,9 +82,14 @@ export const HOSTILE_KINDS: readonly HostileKind[] = [
     make: async (dir) => put(dir, "head.mp4", readFileSync(await tinyMp4(dir, "whole2.mp4")).subarray(0, 1024)),
   },
   {
-    name: "an audio-only file",
+    // Sound alone is accepted (an audio-only stream); a file with neither picture nor sound is not.
+    name: "a Matroska file holding only subtitles",
     code: "no-video-stream",
-    make: (dir) => lavfi(join(dir, "song.m4a"), 2, "sine=frequency=440:sample_rate=48000", null, ["-c:a", "aac"]),
+    make: async (dir) => {
+      const srt = put(dir, "only.srt", "1\n00:00:00,000 --> 00:00:02,000\nHello\n");
+      await run("ffmpeg", ["-v", "error", "-y", "-i", srt, "-c:s", "srt", join(dir, "subtitles-only.mkv")]);
+      return join(dir, "subtitles-only.mkv");
+    },
   },
   {
     name: "an HLS playlist naming file:///etc/passwd",

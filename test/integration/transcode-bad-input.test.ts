@@ -57,11 +57,9 @@ const cases: Bad[] = [
       return file("still.mp4", readFileSync(p));
     },
   },
-  {
-    name: "an audio-only file",
-    code: "no-video-stream",
-    make: () => lavfi(join(tmp, "song.m4a"), 2, "sine=frequency=440:sample_rate=48000", null, ["-c:a", "aac"]),
-  },
+  // Audio-only files are accepted (test/integration/transcode-audio.test.ts); bytes that only claim to be audio are not.
+  { name: "random bytes named .mp3", code: "not-a-video", make: async () => file("random.mp3", randomBytes(65536)) },
+  { name: "a text file named .wav", code: "not-a-video", make: async () => file("notes.wav", "RIFF? no, just notes.\n".repeat(40)) },
   {
     name: "an HLS playlist disguised as mp4",
     code: "unsafe-input",

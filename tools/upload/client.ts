@@ -103,6 +103,14 @@ const CONTENT_TYPES: Record<string, string> = {
   ".mpeg": "video/mpeg",
   ".3gp": "video/3gpp",
   ".ogv": "video/ogg",
+  ".m4a": "audio/mp4",
+  ".mp3": "audio/mpeg",
+  ".wav": "audio/wav",
+  ".flac": "audio/flac",
+  ".ogg": "audio/ogg",
+  ".oga": "audio/ogg",
+  ".opus": "audio/ogg",
+  ".aac": "audio/aac",
 };
 
 /** Content-Type by extension; transcode probes the bytes anyway, this is only what the console shows. */

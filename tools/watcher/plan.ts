@@ -1,9 +1,10 @@
 import { extname, sep } from "node:path";
 
 /**
- * The watched folder's import rules, pure. Only video files are imported: a media folder also holds
- * sidecars, notes and OS litter (.DS_Store, Thumbs.db) that would only become failed videos. `npm run upload`
- * has no such filter (naming a file is intent enough) and transcode rejects non-videos with `not-a-video`.
+ * The watched folder's import rules, pure. Only video and audio files are imported (sound alone becomes an
+ * audio-only stream): a media folder also holds sidecars, notes and OS litter (.DS_Store, Thumbs.db) that would only
+ * become failed videos. `npm run upload` has no such filter (naming a file is intent enough) and transcode rejects
+ * non-media files with `not-a-video`.
  */
 export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
   ".mp4",
@@ -21,6 +22,14 @@ export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
   ".mpeg",
   ".3gp",
   ".ogv",
+  ".m4a",
+  ".mp3",
+  ".wav",
+  ".flac",
+  ".ogg",
+  ".oga",
+  ".opus",
+  ".aac",
 ]);
 
 /** Names copy tools give files still being written: browsers, rsync, office apps, editors. */

@@ -5,7 +5,7 @@ import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
 import { estrenaEvent } from "../../../lib/contracts/events.js";
 import type { Rendition } from "../../../lib/contracts/video.js";
 import type { Deps } from "../deps.js";
-import type { Plan } from "../../../lib/media/plan.js";
+import { mediaOf, type Plan } from "../../../lib/media/plan.js";
 import { publish } from "../publish.js";
 import { jobKeys, readJson, underLock } from "../work.js";
 
@@ -38,10 +38,9 @@ export async function finalizeStep(deps: Deps, plan: Plan): Promise<CloudEvent<u
 export async function readyEvent(deps: Deps, plan: Plan): Promise<CloudEvent<unknown>> {
   const record = await readJson<ReadyRecord>(deps, jobKeys.ready(plan.videoId));
   if (!record) throw new EstrenaError(ErrorCode.Unavailable, "finalize: ready record missing", true);
-  const top = plan.rungs[0]!;
   return estrenaEvent(
     "dev.estrena.video.ready",
-    { videoId: plan.videoId, duration: plan.probe.duration, width: top.width, height: top.height, renditions: record.renditions },
+    { videoId: plan.videoId, ...mediaOf(plan), renditions: record.renditions },
     { id: `${plan.videoId}-ready` },
   );
 }

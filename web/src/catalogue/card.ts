@@ -36,6 +36,8 @@ export function renderCard(v: Video): HTMLLIElement {
   if (v.status === "ready" && v.duration !== null) {
     art.append(h("span", { class: "duration", "aria-hidden": "true" }, formatTime(v.duration)));
   }
+  // Sound alone (its poster is a waveform): said on the card, so nobody waits for a picture.
+  if (v.kind === "audio") art.append(h("span", { class: "kind", "aria-hidden": "true" }, "Audio"));
   if (v.status === "processing" || v.status === "queued") {
     const bar = h(
       "div",
@@ -54,7 +56,8 @@ export function renderCard(v: Video): HTMLLIElement {
   }
   const title = h("h2", { class: "card-title", title: v.title }, v.title);
   const status = h("p", { class: "card-status" }, v.status === "ready" ? null : cardStatusText(v));
-  const label = v.status === "ready" ? `${v.title}, ${spokenTime(v.duration)}` : `${v.title}, ${cardStatusText(v)}`;
+  const kind = v.kind === "audio" ? ", audio" : "";
+  const label = v.status === "ready" ? `${v.title}${kind}, ${spokenTime(v.duration)}` : `${v.title}${kind}, ${cardStatusText(v)}`;
   const body = playable
     ? h("a", { class: "card-link", href: watchUrl(v.id), "aria-label": label }, art, title, status)
     : h("div", { class: "card-link" }, art, title, status);

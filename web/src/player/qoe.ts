@@ -66,8 +66,9 @@ export function createQoe(ctx: PlayerContext): Piece {
   const offs = [
     listenDom(video, {
       playing: () => {
-        // Fallback for browsers without requestVideoFrameCallback.
-        if (!("requestVideoFrameCallback" in video)) onFirstFrame();
+        // Fallback for browsers without requestVideoFrameCallback, and for sound alone (an audio-only stream never
+        // presents a frame: its start is when it plays).
+        if (!("requestVideoFrameCallback" in video) || video.videoWidth === 0) onFirstFrame();
         endStall();
       },
       waiting: () => {

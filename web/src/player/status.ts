@@ -4,9 +4,10 @@ import { formatPercent, formatTime } from "../shared/format.js";
 import { isFinal, watchVideo, type Watch } from "../shared/live.js";
 import type { Piece, PlayerContext } from "./events.js";
 
-/** Status line under a title: `1:05 · 1280×720`. */
+/** Status line under a title: `1:05 · 1280×720`, or `1:05 · Audio` for sound alone. */
 export function metaLine(v: Video): string {
-  const parts = [v.duration !== null ? formatTime(v.duration) : null, v.width && v.height ? `${v.width}×${v.height}` : null];
+  const picture = v.kind === "audio" ? "Audio" : v.width && v.height ? `${v.width}×${v.height}` : null;
+  const parts = [v.duration !== null ? formatTime(v.duration) : null, picture];
   return parts.filter(Boolean).join(" · ");
 }
 

@@ -15,6 +15,8 @@ const uploadData = {
   title: "T",
 };
 const rendition = { height: 360, width: 640, bandwidth: 800000, codecs: "avc1.64001e" };
+/** The one rendition of an audio-only stream: no picture. */
+const audioRendition = { height: 0, width: 0, bandwidth: 140000, codecs: "mp4a.40.2" };
 const ev = (type: string, data: unknown): IncomingEvent => ({ type, id: "1", data });
 
 describe("decodeEvent", () => {
@@ -39,7 +41,13 @@ describe("decodeEvent", () => {
     {
       type: "dev.estrena.video.processing",
       data: { videoId: ID, duration: 6.5, width: 640, height: 360, chunks: 2 },
-      expected: { action: "apply", videoId: ID, event: { kind: "processing", duration: 6.5, width: 640, height: 360 } },
+      // Older senders say nothing about the kind: a video.
+      expected: { action: "apply", videoId: ID, event: { kind: "processing", duration: 6.5, width: 640, height: 360, media: "video" } },
+    },
+    {
+      type: "dev.estrena.video.processing",
+      data: { videoId: ID, duration: 4, width: 0, height: 0, kind: "audio", chunks: 0 },
+      expected: { action: "apply", videoId: ID, event: { kind: "processing", duration: 4, width: 0, height: 0, media: "audio" } },
     },
     {
       type: "dev.estrena.video.progress",
@@ -72,7 +80,25 @@ describe("decodeEvent", () => {
           duration: 6,
           width: 640,
           height: 360,
+          media: "video",
           renditions: [rendition],
+          present: { poster: false, thumbnails: false },
+        },
+      },
+    },
+    {
+      type: "dev.estrena.video.ready",
+      data: { videoId: ID, duration: 4, width: 0, height: 0, kind: "audio", renditions: [audioRendition] },
+      expected: {
+        action: "apply",
+        videoId: ID,
+        event: {
+          kind: "ready",
+          duration: 4,
+          width: 0,
+          height: 0,
+          media: "audio",
+          renditions: [audioRendition],
           present: { poster: false, thumbnails: false },
         },
       },

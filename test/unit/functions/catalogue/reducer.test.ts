@@ -22,9 +22,11 @@ const ready: CatalogueEvent = {
   duration: 6,
   width: 640,
   height: 360,
+  media: "video",
   renditions: [rendition],
   present: { poster: true, thumbnails: false },
 };
+const audioRendition = { height: 0, width: 0, bandwidth: 140_000, codecs: "mp4a.40.2" };
 const failed: CatalogueEvent = { kind: "failed", error: { code: "not-a-video", message: "no streams" } };
 
 describe("newVideo", () => {
@@ -75,8 +77,39 @@ describe("applyEvent", () => {
     {
       name: "processing sets the media facts",
       before: queued,
-      event: { kind: "processing", duration: 6, width: 640, height: 360 },
-      after: at({ status: "processing", duration: 6, width: 640, height: 360 }),
+      event: { kind: "processing", duration: 6, width: 640, height: 360, media: "video" },
+      after: at({ status: "processing", kind: "video", duration: 6, width: 640, height: 360 }),
+    },
+    {
+      name: "processing says when the upload is sound alone",
+      before: queued,
+      event: { kind: "processing", duration: 4, width: 0, height: 0, media: "audio" },
+      after: at({ status: "processing", kind: "audio", duration: 4, width: 0, height: 0 }),
+    },
+    {
+      name: "an audio-only stream turns ready with its waveform poster and its one AAC rendition",
+      before: at({ status: "processing", kind: "audio", duration: 4, width: 0, height: 0 }),
+      event: {
+        ...ready,
+        duration: 4,
+        width: 0,
+        height: 0,
+        media: "audio",
+        renditions: [audioRendition],
+        present: { poster: true, thumbnails: true },
+      },
+      after: at({
+        status: "ready",
+        progress: 1,
+        kind: "audio",
+        duration: 4,
+        width: 0,
+        height: 0,
+        renditions: [audioRendition],
+        hls: links.hls,
+        poster: links.poster,
+        thumbnails: links.thumbnails,
+      }),
     },
     {
       name: "progress moves a queued video to processing",
@@ -109,6 +142,7 @@ describe("applyEvent", () => {
       after: at({
         status: "ready",
         progress: 1,
+        kind: "video",
         duration: 6,
         width: 640,
         height: 360,

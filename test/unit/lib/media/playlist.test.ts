@@ -183,6 +183,34 @@ describe("master playlist", () => {
     );
   });
 
+  it("writes an audio-only stream as one variant with CODECS mp4a.40.2, no RESOLUTION, FRAME-RATE or audio group", () => {
+    const sound = {
+      uri: "audio.m3u8",
+      bandwidth: 140_321,
+      averageBandwidth: 131_002,
+      codecs: "mp4a.40.2",
+      width: 0,
+      height: 0,
+      frameRate: 0,
+    };
+    const text = writeMasterPlaylist([sound], null);
+    expect(text).toBe(
+      [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        '#EXT-X-STREAM-INF:BANDWIDTH=140321,AVERAGE-BANDWIDTH=131002,CODECS="mp4a.40.2"',
+        "audio.m3u8",
+        "",
+      ].join("\n"),
+    );
+    const parsed = HLS.parse(text) as HLS.types.MasterPlaylist;
+    expect(parsed.isMasterPlaylist).toBe(true);
+    expect(parsed.variants.map((v) => [v.uri, v.bandwidth, v.codecs, v.resolution])).toEqual([
+      ["audio.m3u8", 140321, "mp4a.40.2", undefined],
+    ]);
+  });
+
   it("offers a 5.1 rendition beside the default stereo one, each with NAME, LANGUAGE and CHANNELS", () => {
     const text = writeMasterPlaylist(
       [variants[1]!],

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { EstrenaError } from "../../../../lib/contracts/errors.js";
-import { checkProbe, chooseFps, rotationOf, sniff, type ProbeResult, type ProbeStream } from "../../../../lib/media/probe-check.js";
+import {
+  checkProbe,
+  chooseFps,
+  isAudioOnly,
+  rotationOf,
+  sniff,
+  type ProbeResult,
+  type ProbeStream,
+} from "../../../../lib/media/probe-check.js";
 
 const limits = { maxDurationSeconds: 3600, maxPixels: 3840 * 2160, maxFileBytes: 10_000_000 };
 const video = (s: Partial<ProbeStream> = {}): ProbeStream => ({
@@ -90,6 +98,39 @@ describe("checkProbe accepts real video and describes it", () => {
   });
 });
 
+describe("checkProbe accepts sound alone as an audio-only source (0 × 0)", () => {
+  const noPicture = { width: 0, height: 0, rotation: 0, fps: { num: 1, den: 1 }, vfr: false, videoCodec: "none", pixFmt: "none" };
+  it.each([
+    ["m4a (AAC)", "mov,mp4,m4a,3gp,3g2,mj2", "mov", "aac", 2],
+    ["mp3", "mp3", "mp3", "mp3", 2],
+    ["wav", "wav", "wav", "pcm_s16le", 1],
+    ["flac", "flac", "flac", "flac", 2],
+    ["ogg vorbis", "ogg", "ogg", "vorbis", 2],
+    ["ogg opus", "ogg", "ogg", "opus", 2],
+    ["ADTS AAC", "aac", "aac", "aac", 2],
+  ] as const)("%s", (_name, format, demuxer, codec, channels) => {
+    const src = checkProbe(probe([audio({ index: 0, codec_name: codec, channels })], format, "5.2"), "binary", 1000, limits);
+    expect(src).toEqual({ demuxer, duration: 5.2, ...noPicture, audio: { index: 0, codec, channels }, size: 1000 });
+    expect(isAudioOnly(src)).toBe(true);
+  });
+
+  it("an mp4 without a video stream, and a file whose only picture is cover art", () => {
+    expect(isAudioOnly(checkProbe(probe([audio()]), "mp4", 100, limits))).toBe(true);
+    const withArt = checkProbe(
+      probe([audio({ index: 0 }), video({ index: 1, disposition: { attached_pic: 1 } })], "mp3"),
+      "binary",
+      100,
+      limits,
+    );
+    expect(withArt.audio).toEqual({ index: 0, codec: "aac", channels: 2 });
+    expect(isAudioOnly(withArt)).toBe(true);
+  });
+
+  it("a video stays a video", () => {
+    expect(isAudioOnly(checkProbe(probe([video(), audio()]), "mp4", 100, limits))).toBe(false);
+  });
+});
+
 describe("checkProbe refuses with stable codes", () => {
   it.each([
     { name: "empty file", f: () => checkProbe(null, "empty", 0, limits), code: "not-a-video" },
@@ -105,12 +146,25 @@ describe("checkProbe refuses with stable codes", () => {
     { name: "unreadable binary", f: () => checkProbe(null, "binary", 100, limits, "Invalid data found"), code: "not-a-video" },
     { name: "container not on the list", f: () => checkProbe(probe([video()], "hls"), "binary", 100, limits), code: "not-a-video" },
     { name: "image sequence demuxer", f: () => checkProbe(probe([video()], "image2"), "binary", 100, limits), code: "not-a-video" },
-    { name: "audio only", f: () => checkProbe(probe([audio()]), "mp4", 100, limits), code: "no-video-stream" },
     {
-      name: "only cover art",
-      f: () => checkProbe(probe([audio(), video({ index: 2, disposition: { attached_pic: 1 } })]), "mp4", 100, limits),
+      name: "neither picture nor sound",
+      f: () => checkProbe(probe([{ index: 0, codec_type: "data" }]), "mp4", 100, limits),
       code: "no-video-stream",
     },
+    { name: "no streams at all", f: () => checkProbe(probe([], "wav"), "binary", 100, limits), code: "no-video-stream" },
+    {
+      name: "only cover art, no sound",
+      f: () =>
+        checkProbe(probe([video({ index: 0, codec_name: "mjpeg", disposition: { attached_pic: 1 } })], "mp3"), "binary", 100, limits),
+      code: "no-video-stream",
+    },
+    {
+      name: "sound alone in a codec we cannot decode",
+      f: () => checkProbe(probe([audio({ index: 0, codec_name: "wmapro" })], "ogg"), "binary", 100, limits),
+      code: "unsupported-codec",
+    },
+    { name: "sound too long", f: () => checkProbe(probe([audio()], "mp3", "3600.5"), "binary", 100, limits), code: "too-large" },
+    { name: "sound without a duration", f: () => checkProbe(probe([audio()], "wav", "N/A"), "binary", 100, limits), code: "truncated" },
     {
       name: "video codec we cannot decode",
       f: () => checkProbe(probe([video({ codec_name: "cinepak_unknown" })]), "mp4", 100, limits),
