@@ -11,7 +11,8 @@ export const FAILURE_MESSAGES = {
   truncated: "The file ends before its video data does: export it again or upload the complete file.",
   "too-large":
     "The file is bigger, longer or of a higher resolution than this site accepts. Trim it or export it smaller, then upload it again.",
-  "unsupported-codec": "The file uses a format we cannot convert. Export it as an MP4 (H.264 video, AAC audio) and upload it again.",
+  "unsupported-codec":
+    "The file uses a format we cannot convert. Export it as an MP4 (H.264 video, AAC audio), or sound alone as M4A or MP3, and upload it again.",
   "unsafe-input":
     "The file points to other files or network addresses, which we never follow. Export it as one self-contained video file and upload it again.",
   "subtitle-invalid":
