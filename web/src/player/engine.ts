@@ -1,5 +1,5 @@
 import type Hls from "hls.js";
-import type { ErrorData, LevelSwitchedData, ManifestParsedData } from "hls.js";
+import type { ErrorData, LevelSwitchedData, ManifestParsedData, SubtitleTracksUpdatedData } from "hls.js";
 import type { LevelInfo, Piece, PlayerContext } from "./events.js";
 import { listenDom } from "../shared/dom.js";
 import { describeFatal, recoveryFor } from "./recovery.js";
@@ -38,6 +38,7 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
       video.src = url;
       if (startAt !== null) video.addEventListener("loadedmetadata", () => (video.currentTime = startAt), { once: true });
       bus.emit("levels", { levels: [], native: true });
+      bus.emit("subtitle-tracks", { tracks: [], native: true });
       void autoplay();
       return;
     }
@@ -79,6 +80,10 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
           levels = data.levels.map((l, index) => ({ index, height: l.height, width: l.width, bandwidth: l.bitrate }));
           bus.emit("levels", { levels, native: false });
           void autoplay();
+        });
+        hls.on(HlsCtor.Events.SUBTITLE_TRACKS_UPDATED, (_e, data: SubtitleTracksUpdatedData) => {
+          const tracks = data.subtitleTracks.map((t, index) => ({ index, name: t.name, language: t.lang ?? "" }));
+          bus.emit("subtitle-tracks", { tracks, native: false });
         });
         hls.on(HlsCtor.Events.LEVEL_SWITCHED, (_e, data: LevelSwitchedData) => {
           const level = levelInfo(data.level);
@@ -142,6 +147,12 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
       if (!hls) return;
       // currentLevel flushes the buffer so the choice shows at once; -1 hands control back to ABR.
       hls.currentLevel = index;
+    },
+    "select-subtitle": ({ index }) => {
+      if (!hls) return;
+      // subtitleDisplay shows the cues of the chosen track (hls.js renders them as the <video>'s text track).
+      hls.subtitleDisplay = index >= 0;
+      hls.subtitleTrack = index;
     },
     retry: ({ at }) => restart(at),
   });

@@ -9,6 +9,13 @@ export interface LevelInfo {
   readonly bandwidth: number;
 }
 
+/** A subtitle track as the captions menu sees it; `index` is hls.js's subtitle track index. */
+export interface SubtitleInfo {
+  readonly index: number;
+  readonly name: string;
+  readonly language: string;
+}
+
 /** Why playback stopped, in words a viewer understands; the error overlay is the one place that shows it. */
 export type FatalKind = "network" | "media" | "unsupported" | "not-found" | "failed" | "other";
 
@@ -22,6 +29,10 @@ export interface PlayerEvents {
   "level-switched": { readonly level: LevelInfo; readonly auto: boolean };
   /** A viewer chose a rendition; -1 is Auto. */
   "select-level": { readonly index: number };
+  /** The engine knows the subtitle tracks of the master (none: the captions menu hides). */
+  "subtitle-tracks": { readonly tracks: readonly SubtitleInfo[]; readonly native: boolean };
+  /** A viewer chose a subtitle track; -1 is off. */
+  "select-subtitle": { readonly index: number };
   /** Playback cannot go on without the viewer. */
   fatal: { readonly kind: FatalKind; readonly message: string; readonly detail?: string };
   /** The viewer asked to try again after a fatal error. */

@@ -3,6 +3,7 @@ import "../../styles/player.css";
 import { ApiError, getVideo } from "../shared/api.js";
 import { Bus } from "../shared/bus.js";
 import { byId } from "../shared/dom.js";
+import { createCaptionsMenu } from "./captions-menu.js";
 import { createControls } from "./controls.js";
 import { createEngine, loadHls, prefersNativeHls } from "./engine.js";
 import { createErrorOverlay } from "./error-overlay.js";
@@ -39,6 +40,7 @@ function start(): void {
     createFullscreen(ctx),
     createSpeedMenu(ctx),
     createQualityMenu(ctx),
+    createCaptionsMenu(ctx),
     createScrubPreview(ctx),
     createShortcuts(ctx),
     createHelpDialog(ctx),

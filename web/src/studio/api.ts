@@ -15,13 +15,15 @@ export class StudioApi {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // A file (subtitles) goes as the raw body; anything else as JSON.
+    const raw = body instanceof Blob;
+    if (body !== undefined) headers["content-type"] = raw ? "application/octet-stream" : "application/json";
     if (method !== "GET" && this.csrf) headers[CSRF_HEADER] = this.csrf;
     const res = await fetch(`${BASE}${path}`, {
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     });
     if (!res.ok) {
       let code = `http-${res.status}`;
@@ -79,6 +81,15 @@ export class StudioApi {
 
   remove(id: string): Promise<void> {
     return this.call("DELETE", `/videos/${encodeURIComponent(id)}`);
+  }
+
+  /** Adds (or replaces) the subtitles of one language: the .vtt or .srt file as the body. */
+  addSubtitles(id: string, language: string, file: Blob): Promise<StudioVideo> {
+    return this.call("POST", `/videos/${encodeURIComponent(id)}/subtitles?language=${encodeURIComponent(language)}`, file);
+  }
+
+  removeSubtitles(id: string, language: string): Promise<void> {
+    return this.call("DELETE", `/videos/${encodeURIComponent(id)}/subtitles/${encodeURIComponent(language)}`);
   }
 
   startUpload(file: { name: string; size: number; type: string }, opts: { title?: string; replaces?: string }): Promise<StartedUpload> {

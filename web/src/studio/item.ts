@@ -1,8 +1,9 @@
 import { h } from "../shared/dom.js";
 import { formatPercent, formatTime } from "../shared/format.js";
 import type { StudioVideo } from "./api.js";
+import { tracksText } from "./subtitles-form.js";
 
-export type Action = "rename" | "retry" | "replace" | "delete";
+export type Action = "rename" | "retry" | "replace" | "subtitles" | "delete";
 
 /** What an editor reads about a video's state. */
 export function stateText(v: StudioVideo): string {
@@ -20,10 +21,16 @@ export function stateText(v: StudioVideo): string {
 
 /** Which actions a video offers: retry only after a failure; the rest always. */
 export function actionsFor(v: StudioVideo): Action[] {
-  return v.status === "failed" ? ["retry", "rename", "replace", "delete"] : ["rename", "replace", "delete"];
+  return v.status === "failed" ? ["retry", "rename", "replace", "delete"] : ["rename", "replace", "subtitles", "delete"];
 }
 
-const LABELS: Record<Action, string> = { rename: "Rename", retry: "Retry", replace: "Replace file", delete: "Delete" };
+const LABELS: Record<Action, string> = {
+  rename: "Rename",
+  retry: "Retry",
+  replace: "Replace file",
+  subtitles: "Subtitles",
+  delete: "Delete",
+};
 
 /** One video in the studio list. Titles and messages are untrusted: text only, through h(). */
 export function renderItem(v: StudioVideo): HTMLLIElement {
@@ -55,6 +62,7 @@ export function renderItem(v: StudioVideo): HTMLLIElement {
       h("p", { class: "state" }, stateText(v)),
       progress,
       v.error ? h("p", { class: "failure" }, v.error.message) : null,
+      tracksText(v) ? h("p", { class: "meta subtitles" }, tracksText(v)) : null,
       v.status === "ready" || v.hls
         ? h("a", { href: `/watch.html?v=${encodeURIComponent(v.id)}` }, "Watch", h("span", { class: "visually-hidden" }, ` ${v.title}`))
         : null,

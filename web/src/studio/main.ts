@@ -5,6 +5,7 @@ import { byId } from "../shared/dom.js";
 import { formatPercent } from "../shared/format.js";
 import { StudioApi, studioEventsUrl, type StudioVideo } from "./api.js";
 import { type Action, renameForm, renderItem } from "./item.js";
+import { subtitlesForm } from "./subtitles-form.js";
 import { uploadFile } from "./uploader.js";
 
 /** Live streams open at once (HTTP/1.1 allows ~6 connections per host); the list refresh covers the rest. */
@@ -123,6 +124,30 @@ function studio(user: string): void {
             item.querySelector<HTMLElement>('[data-action="rename"]')?.focus();
           },
         );
+        item.querySelector(".actions")?.after(form);
+        form.querySelector("input")?.focus();
+      } else if (action === "subtitles") {
+        editing = v.id;
+        const close = () => {
+          editing = null;
+          form.remove();
+          draw(videos.get(v.id) ?? v);
+          list.querySelector<HTMLElement>(`[data-id="${v.id}"] [data-action="subtitles"]`)?.focus();
+        };
+        const reopen = (next: StudioVideo, text: string) => {
+          editing = null;
+          draw(next);
+          announce(text);
+          list.querySelector<HTMLElement>(`[data-id="${v.id}"] [data-action="subtitles"]`)?.click();
+        };
+        const form = subtitlesForm(v, {
+          add: async (file, language) => reopen(await api.addSubtitles(v.id, language, file), `Subtitles added to ${v.title}`),
+          remove: async (language) => {
+            await api.removeSubtitles(v.id, language);
+            reopen(await api.video(v.id), `Subtitles removed from ${v.title}`);
+          },
+          close,
+        });
         item.querySelector(".actions")?.after(form);
         form.querySelector("input")?.focus();
       } else if (action === "replace") {
