@@ -10,11 +10,12 @@ import { cutsIn } from "../../../lib/media/cuts.js";
 import type { Deps } from "../deps.js";
 import { chunkCommand, names } from "../../../lib/media/ffmpeg-args.js";
 import { chunkJobName, jobEvent } from "../jobs.js";
-import { chunkRungs, chunkView } from "../../../lib/media/lead.js";
+import { chunkRungs, chunkView, readingFrom } from "../../../lib/media/lead.js";
 import type { Plan } from "../../../lib/media/plan.js";
 import { expectedJobs } from "../publish.js";
 import { spriteName } from "../../../lib/media/thumbnails.js";
-import { doneJobs, jobKeys, sourceFile, underLock, type ChunkManifest } from "../work.js";
+import { remoteSource } from "../source.js";
+import { doneJobs, jobKeys, underLock, type ChunkManifest } from "../work.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
 import { afterJob } from "./after.js";
 
@@ -30,7 +31,9 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
   const isDone = () => deps.store.exists(jobKeys.done(vid, job));
 
   await underLock(deps, vid, job, isDone, async (lost) => {
-    const src = await sourceFile(deps, plan);
+    // Read in place (ranged requests on a presigned URL): no download of the whole source before the first frame, and
+    // none competing with the lead for the disk and the network.
+    const src = (await remoteSource(deps, plan.source)).url;
     const work = await scratch(deps, plan, job);
     try {
       const started = Date.now();
@@ -39,7 +42,7 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
       const report = progressReporter(deps, plan, doneSeconds, chunk.duration);
       await deps
         // Without the lead rungs, which the lead job makes (lib/media/lead.ts).
-        .ffmpeg(chunkCommand(chunkView(plan), chunk, src, work.dir), {
+        .ffmpeg(readingFrom(chunkCommand(chunkView(plan), chunk, src, work.dir), src), {
           mediaSeconds: chunk.duration,
           mediaStart: chunk.start,
           signal: lost,
