@@ -67,19 +67,23 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   }
   // Not awaited before the remux starts: the router journals each event (an fsync) before it answers, 0.5 s on a
   // loaded machine. The catalogue takes `processing` and `playable` in either order (reducer.ts).
-  const processing = deps.emit(processingEvent(plan));
+  // Its failure is held (a rejection nobody awaits yet would end the process) and thrown once the remux is done.
+  const processing = deps.emit(processingEvent(plan)).then(
+    () => null,
+    (err: unknown) => err,
+  );
   hops.mark("planned");
   // The chunk jobs wait for the first publish: started at once, their source download and encodes would compete with
   // the remux for the worker's CPU, disk and network (measured: first segments 1.9 s after the remux started, not 0.5).
   let started: Promise<void> | undefined;
   const chunks = () => (started ??= startJobs(deps, plan));
-  try {
-    const reply = await remuxStep(deps, plan, { input: input ?? (await remoteSource(deps, plan.source)), hops, published: chunks });
-    await chunks();
-    return reply;
-  } finally {
-    await processing;
-  }
+  const reply = await remuxStep(deps, plan, { input: input ?? (await remoteSource(deps, plan.source)), hops, published: chunks }).finally(
+    () => processing,
+  );
+  const failed = await processing;
+  if (failed) throw failed;
+  await chunks();
+  return reply;
 }
 
 function processingEvent(plan: Plan): CloudEvent<unknown> {
