@@ -111,6 +111,9 @@ const CONTENT_TYPES: Record<string, string> = {
   ".oga": "audio/ogg",
   ".opus": "audio/ogg",
   ".aac": "audio/aac",
+  // Subtitle sidecars (talk.en.vtt next to talk.mp4): they become subtitle tracks, not videos.
+  ".vtt": "text/vtt",
+  ".srt": "application/x-subrip",
 };
 
 /** Content-Type by extension; transcode probes the bytes anyway, this is only what the console shows. */

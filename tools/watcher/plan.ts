@@ -1,9 +1,10 @@
 import { extname, sep } from "node:path";
+import { isSidecarKey } from "../../lib/contracts/subtitles.js";
 
 /**
- * The watched folder's import rules, pure. Only video and audio files are imported (sound alone becomes an
- * audio-only stream): a media folder also holds sidecars, notes and OS litter (.DS_Store, Thumbs.db) that would only
- * become failed videos. `npm run upload` has no such filter (naming a file is intent enough) and transcode rejects
+ * The watched folder's import rules, pure. Only video and audio files (sound alone becomes an audio-only stream) and
+ * subtitle sidecars (.vtt/.srt: subtitle tracks of the video of the same name) are imported: a media folder also
+ * holds notes and OS litter (.DS_Store, Thumbs.db) that would only become failed videos. `npm run upload` has no such filter (naming a file is intent enough) and transcode rejects
  * non-media files with `not-a-video`.
  */
 export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -43,7 +44,8 @@ export function skipReason(relPath: string): Skip | null {
   if (parts.some((p) => p.startsWith("."))) return "hidden";
   const name = parts[parts.length - 1] ?? "";
   if (IN_PROGRESS.some((re) => re.test(name))) return "in-progress";
-  if (!VIDEO_EXTENSIONS.has(extname(name).toLowerCase())) return "not-a-video";
+  // Subtitle sidecars are imported too: ingest makes them subtitle tracks of the video of the same name, never videos.
+  if (!VIDEO_EXTENSIONS.has(extname(name).toLowerCase()) && !isSidecarKey(name)) return "not-a-video";
   return null;
 }
 
