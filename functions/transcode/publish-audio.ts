@@ -1,13 +1,27 @@
 import { ErrorCode, EstrenaError } from "../../lib/contracts/errors.js";
+import { estrenaEvent } from "../../lib/contracts/events.js";
 import type { Rendition } from "../../lib/contracts/video.js";
 import { AUDIO_BITRATE, AUDIO_CODECS, names } from "../../lib/media/ffmpeg-args.js";
 import type { Plan } from "../../lib/media/plan.js";
-import { measureBandwidth, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
+import { measureBandwidth, type Segment, writeMasterPlaylist, writeMediaPlaylist, type Variant } from "../../lib/media/playlist.js";
 import { waveformVtt } from "../../lib/media/waveform.js";
 import { streamPrefix } from "../../lib/runtime/ids.js";
 import type { Deps } from "./deps.js";
 import type { Published } from "./publish.js";
 import { doneJobs, jobKeys, readJson, underLock, type AudioManifest } from "./work.js";
+
+/**
+ * An audio-only upload has no chunks to count: its progress is the share of the sound published, sent as
+ * `video.progress` when it rises (the studio's bar; the card says "playable now" from the first segment).
+ */
+async function reportProgress(deps: Deps, plan: Plan, segments: readonly Segment[]): Promise<void> {
+  const seconds = segments.reduce((t, s) => t + s.duration, 0);
+  const progress = Math.min(0.99, Math.round((seconds / plan.probe.duration) * 1000) / 1000);
+  if (!(await deps.state.raiseProgress(plan.videoId, progress).catch(() => false))) return;
+  await deps.emit(estrenaEvent("dev.estrena.video.progress", { videoId: plan.videoId, progress })).catch((err: unknown) => {
+    deps.log.warn({ err, videoId: plan.videoId }, "progress event not sent");
+  });
+}
 
 const NOTHING: Published = { chunks: 0, first: false, renditions: [] };
 
@@ -59,6 +73,7 @@ export async function publishAudioOnly(deps: Deps, plan: Plan, final: boolean): 
       const first = before === 0 && !(await deps.store.exists(prefix + names.master));
       if (first || final) await deps.store.putText(prefix + names.master, writeMasterPlaylist([variant], null));
       await deps.state.setPublished(vid, audio.segments.length).catch(() => undefined);
+      if (!final) await reportProgress(deps, plan, audio.segments);
       const rendition: Rendition = { width: 0, height: 0, bandwidth: variant.bandwidth, codecs: variant.codecs };
       return { chunks: 0, first, renditions: [rendition] };
     },

@@ -71,6 +71,9 @@ describe("transcode: audio-only uploads", () => {
     expect(types[0]).toBe("dev.estrena.video.processing");
     expect(types).toContain("dev.estrena.video.playable");
     expect(types.at(-1)).toBe("dev.estrena.video.ready");
+    // Progress is the share of the sound published so far: it only rises, and stays below 1 until ready.
+    const progress = events.filter((e) => e.type === "dev.estrena.video.progress").map((e) => (e.data as { progress: number }).progress);
+    expect(progress.every((p, i) => p >= 0 && p < 1 && p >= (progress[i - 1] ?? 0))).toBe(true);
     const processing = events[0]!.data as { kind: string; width: number; height: number; chunks: number };
     expect(processing).toMatchObject({ kind: "audio", width: 0, height: 0, chunks: 0 });
     const ready = events.at(-1)!.data as {
@@ -122,7 +125,7 @@ describe("transcode: audio-only uploads", () => {
     expect(decode.stderr).toBe("");
     expect(Math.abs(Number(info.format.duration) - SECONDS)).toBeLessThan(0.2);
     rmSync(dest, { recursive: true, force: true });
-    process.stderr.write(`audio-only ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`audio-only ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s, progress ${progress.join(" ") || "-"}\n`);
   });
 
   it("a file with neither picture nor sound still fails as no-video-stream", async () => {
