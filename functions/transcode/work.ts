@@ -49,6 +49,11 @@ export async function doneJobs(deps: Deps, videoId: string, expected: number): P
 
 /** How long a job waits for another holder of its lock before asking for redelivery. Under Knative's 600 s cap. */
 export const LOCK_WAIT_MS = 8 * 60_000;
+/**
+ * How often a waiting job tries the lock again. Short: the publish lock is held for a few object writes, and a lead
+ * segment or the continuation of a lead job waiting a whole second for it would be a second a viewer waits.
+ */
+const LOCK_POLL_MS = 100;
 
 /**
  * Runs `work` under the job's lock unless the job is already done. A second delivery of a running job waits for the
@@ -75,7 +80,7 @@ export async function underLock<T>(
       }
     }
     if (Date.now() > deadline) throw new EstrenaError(ErrorCode.Unavailable, `job ${videoId}/${job} is still held by another worker`, true);
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
   }
 }
 

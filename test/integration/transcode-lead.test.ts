@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leadSpans } from "../../functions/transcode/steps/lead.js";
 import type { Deps } from "../../functions/transcode/testing.js";
 import { parsePlan } from "../../lib/media/plan.js";
 import {
@@ -28,13 +29,17 @@ const env = { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "6", FIRST_CHUNK_SECONDS: "4"
 const writes: [string, number[]][] = [];
 /** Makes the audio job's ffmpeg runs read the source at its own pace (-re), so segments close one at a time. */
 let realtime = false;
+/** The first output of every ffmpeg run, in order. */
+const runs: string[] = [];
 
 beforeAll(async () => {
   services = await startServices();
   const wrap = (d: Deps): Deps => ({
     ...d,
-    ffmpeg: (cmd, o) =>
-      d.ffmpeg(realtime && o.niceness === 0 ? { ...cmd, input: { ...cmd.input, options: ["-re", ...cmd.input.options] } } : cmd, o),
+    ffmpeg: (cmd, o) => {
+      runs.push(cmd.outputs[0]?.path ?? "");
+      return d.ffmpeg(realtime && o.niceness === 0 ? { ...cmd, input: { ...cmd.input, options: ["-re", ...cmd.input.options] } } : cmd, o);
+    },
     store: {
       ...d.store,
       putText: async (key, text) => {
@@ -129,7 +134,7 @@ describe("non-standard input: lead rungs published segment by segment", () => {
     expect(out.files).toContain("poster.jpg");
     expect(out.vtt.match(/-->/g)).toHaveLength(6);
     expect(await streamText(services.minio, `videos/${vid}/360p.m3u8`)).toContain("#EXT-X-ENDLIST");
-  });
+  }, 300_000);
 
   it("leads a silent source too: its lead job runs without audio and the video ends whole", async () => {
     const src = await lavfi(join(tmp, "silent.mkv"), 8, "testsrc2=size=640x360:rate=25", null, [
@@ -144,5 +149,30 @@ describe("non-standard input: lead rungs published segment by segment", () => {
     expect(out.renditions.map((r) => r.name)).toEqual(["360p", "240p"]);
     expect(out.renditions[1]!.keyframes).toEqual(out.renditions[0]!.keyframes);
     expect(out.files).toContain("240p_0000_000.m4s");
-  });
+  }, 300_000);
+
+  it("hands the lead on at a span boundary, and a new delivery goes on from the first span not done", async () => {
+    const { videoId: vid, event } = await h.upload(await nonStandard("hand.ts", 12), "lead/hand.ts");
+    await h.deliver(event);
+    const plan = parsePlan((take("dev.estrena.transcode.chunk").data as { plan: unknown }).plan);
+    const audio = take("dev.estrena.transcode.audio");
+    const src = await h.deps.store.presign(plan.source.bucket, plan.source.key, 600);
+    let kicks = 0;
+    // No budget left after the first span: it stops there and names the next.
+    expect(await leadSpans(h.deps, plan, src, new AbortController().signal, () => kicks++, 0)).toBe(1);
+    expect(kicks).toBeGreaterThan(0);
+    const partial = JSON.parse(await streamText(services.minio, `jobs/${vid}/lead-partial.json`)) as { segments: number };
+    expect(partial.segments).toBe(2);
+    expect(await streamText(services.minio, `jobs/${vid}/done/l0001.json`).catch(() => null)).toBeNull();
+
+    runs.length = 0;
+    await h.deliver(audio);
+    // The audio, and the lead from span 1 on: span 0 is not encoded again.
+    expect(runs.filter((r) => /\/l\d{4}-/.test(r)).map((r) => /\/(l\d{4})-/.exec(r)![1])).toEqual(["l0001", "l0002"]);
+    const media = await streamText(services.minio, `videos/${vid}/360p.m3u8`);
+    expect(media.match(/^360p_.*\.m4s$/gm)).toHaveLength(6);
+    expect(await streamText(services.minio, `jobs/${vid}/done/l0002.json`)).toContain('"chunk":2');
+    // The chunks are not this test's subject.
+    h.queue.length = 0;
+  }, 300_000);
 });
