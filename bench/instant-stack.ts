@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,6 +99,10 @@ export async function wholePath(label: string, src: string): Promise<WholePath> 
     throw new Error(`${label}: not playable through the gateway within ${WAIT_MS / 1000} s (logs in ${dir}/logs)`);
   } finally {
     await s.stop();
+    // The services' logs stay for reading (the last run's, per source).
+    cpSync(join(dir, "logs"), join(REPO_ROOT, ".estrena", "bench", "instant-stack-logs", label.split(",")[0]!.replace(/\W+/g, "-")), {
+      recursive: true,
+    });
     rmSync(dir, { recursive: true, force: true });
   }
 }
