@@ -58,7 +58,7 @@ interface Run {
 async function coldStart(stack: StackHandle, fn: FunctionName, probe: Probe): Promise<Run> {
   const [port] = await freePorts(1);
   const start = performance.now();
-  const child = spawn(process.execPath, functionArgs(fn, port!), {
+  const child = spawn(process.execPath, functionArgs(fn), {
     env: { ...process.env, ...stack.env, PORT: String(port), K_SERVICE: fn, LOG_LEVEL: "warn" },
     stdio: "ignore",
   });

@@ -1,6 +1,6 @@
 /**
- * Preloaded (`node --import`) into each function that `npm start` runs: functions-framework's CLI has no host
- * option and listens on every interface, but natively only the gateway may face the network. A listen() given a
+ * Preloaded (`node --import`) into each function that `npm start` runs: a function listens on every interface, as
+ * in its container (lib/runtime/server.ts), but natively only the gateway may face the network. A listen() given a
  * port and no host gets 127.0.0.1, so the router and the gateway, both local, still reach the function.
  */
 import { Server } from "node:net";

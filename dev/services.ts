@@ -1,6 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { createRequire } from "node:module";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { httpStatus, redisPing, tcpOpen } from "./health.js";
 import type { ServiceSpec } from "./processes.js";
@@ -14,26 +13,13 @@ export type FunctionName = (typeof FUNCTIONS)[number];
 
 const dist = (...p: string[]) => join(REPO_ROOT, "dist", ...p);
 
-/** Where functions-framework's CLI lives, resolved like `npx functions-framework` would. */
-function functionsFrameworkMain(): string {
-  const index = createRequire(import.meta.url).resolve("@google-cloud/functions-framework");
-  return join(dirname(index), "main.js");
-}
-
 /**
  * How a function's process starts, after the node executable: `npm start` (with the loopback preload) and
- * `npm run bench:cold-start` run exactly this; the images' CMD says the same (docker/Dockerfile).
+ * `npm run bench:cold-start` run exactly this; the images' CMD says the same (docker/Dockerfile). Each function
+ * serves itself on node:http (lib/runtime/server.ts, on PORT); the catalogue from its bundle.
  */
-export function functionArgs(name: FunctionName, port: number): string[] {
-  // The catalogue serves itself on node:http (PORT), from its bundle; the others through functions-framework's CLI.
-  if (name === "catalogue") return [catalogueEntry()];
-  return [
-    functionsFrameworkMain(),
-    `--target=${name}`,
-    "--signature-type=http",
-    `--source=${dist("functions", name, "index.js")}`,
-    `--port=${port}`,
-  ];
+export function functionArgs(name: FunctionName): string[] {
+  return [name === "catalogue" ? catalogueEntry() : dist("functions", name, "index.js")];
 }
 
 /**
@@ -161,7 +147,7 @@ export function functionSpec(c: SpecContext, name: FunctionName): ServiceSpec {
       // Loopback only: the router and the gateway are the ways in (loopback.ts).
       "--import",
       pathToFileURL(dist("dev", "loopback.js")).href,
-      ...functionArgs(name, port),
+      ...functionArgs(name),
     ],
     env: { ...asIdentity(c, name, functionSecrets(c, name)), PORT: String(port), K_SERVICE: name },
     cwd: REPO_ROOT,

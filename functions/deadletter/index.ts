@@ -1,4 +1,5 @@
-import { http } from "@google-cloud/functions-framework";
+import { serve } from "../../lib/runtime/server.js";
 import { deadLetterHandler } from "./handler.js";
 
-http("deadletter", deadLetterHandler());
+// node:http rather than functions-framework's CLI, which loads express first (docs/performance.md#cold-starts).
+serve("deadletter", deadLetterHandler());

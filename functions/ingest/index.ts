@@ -1,4 +1,5 @@
-import { http } from "@google-cloud/functions-framework";
+import { serve } from "../../lib/runtime/server.js";
 import { ingestHandler } from "./handler.js";
 
-http("ingest", ingestHandler());
+// node:http rather than functions-framework's CLI, which loads express first (docs/performance.md#cold-starts).
+serve("ingest", ingestHandler());

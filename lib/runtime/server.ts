@@ -12,7 +12,7 @@ import { ErrorCode, EstrenaError, statusOf } from "../contracts/errors.js";
  */
 
 /** What a request carries besides node's IncomingMessage. */
-type Added = Pick<Request, "path" | "query" | "body" | "rawBody">;
+type Added = Pick<Request, "path" | "query" | "body" | "rawBody" | "ip" | "get">;
 /** What a response can do besides node's ServerResponse. */
 type Sending = Pick<Response, "status" | "set" | "send" | "json" | "sendStatus">;
 
@@ -104,6 +104,15 @@ function asRequest(req: IncomingMessage, body: Body): Request {
     query: q < 0 ? {} : (parseQuery(url.slice(q + 1)) as Request["query"]),
     body: body.body,
     ...(body.rawBody ? { rawBody: body.rawBody } : {}),
+    // functions-framework trusts the proxy in front (Knative's queue-proxy): the first X-Forwarded-For hop.
+    ip:
+      String(req.headers["x-forwarded-for"] ?? "")
+        .split(",")[0]!
+        .trim() || req.socket.remoteAddress,
+    get: ((name: string) => {
+      const key = name.toLowerCase();
+      return req.headers[key === "referrer" ? "referer" : key];
+    }) as Request["get"],
   };
   return Object.assign(req, added) as unknown as Request;
 }

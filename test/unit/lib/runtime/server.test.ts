@@ -17,7 +17,8 @@ const echo: HttpFunction = (req, res) => {
   }
   if (req.path === "/throw") throw new Error("/etc/secret: EACCES");
   const body = Buffer.isBuffer(req.body) ? { buffer: [...req.body] } : req.body;
-  res.status(200).json({ method: req.method, path: req.path, query: { ...req.query }, body, raw: req.rawBody?.toString("utf8") ?? null });
+  const seen = { method: req.method, path: req.path, query: { ...req.query }, body, raw: req.rawBody?.toString("utf8") ?? null };
+  res.status(200).json({ ...seen, ip: req.ip, authorization: req.get("Authorization") ?? null, referrer: req.get("referrer") ?? null });
 };
 
 async function listen(server: Server): Promise<string> {
@@ -54,6 +55,10 @@ const json = (body: string, type = "application/json"): RequestInit => ({ method
 describe("functionServer answers as functions-framework does", () => {
   const calls: [string, Call][] = [
     ["a GET with a repeated query key", ["/api/videos/v1?limit=2&cursor=a&cursor=b"]],
+    [
+      "headers by name, and the client behind a proxy",
+      ["/", { headers: { authorization: "Bearer t", referer: "http://x/", "x-forwarded-for": "10.1.2.3, 10.0.0.1" } }],
+    ],
     ["an encoded path, not decoded", ["/api/videos/a%2Fb?x=%20y"]],
     ["a JSON body", ["/", json('{"a":[1,2]}')]],
     ["a CloudEvent in structured mode", ["/", json('{"specversion":"1.0","data":{"v":1}}', "application/cloudevents+json")]],
