@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { readMoov, videoPackets, type IndexPacket, type ReadRange } from "../../../../lib/media/mp4-index.js";
+import { probeInput } from "../../../../lib/media/probe.js";
+import { scanSource } from "../../../../lib/media/scan.js";
+import { fileInput } from "../../../../lib/media/source-input.js";
 
 /**
  * The MP4 index parser against ffmpeg itself: for files ffmpeg makes (faststart or not, B-frames and their ctts and
@@ -96,5 +99,27 @@ describe("MP4 index: video packets from moov", () => {
     expect(videoPackets(moov!.subarray(0, 200))).toBeNull();
     const short: ReadRange = async (o, n) => bytes.subarray(o, Math.min(o + n, 1000));
     expect(await readMoov(short, bytes.length)).toBeNull();
+  });
+});
+
+describe("scanSource: the index for MP4, the packet scan otherwise", () => {
+  it("an MP4 and a Matroska copy of one stream give the same keyframes and GOP bitrates, by their two methods", async () => {
+    // No audio: remuxing AAC's priming into Matroska would shift every timestamp by 21 ms.
+    const mp4 = await make("scan.mp4", ["-g", "30", "-bf", "2", "-movflags", "+faststart"], false);
+    const mkv = join(tmp, "scan.mkv");
+    await run("ffmpeg", ["-v", "error", "-y", "-i", mp4, "-c", "copy", mkv]);
+    const limits = { maxDurationSeconds: 3600, maxPixels: 4096 * 2160, maxFileBytes: 1 << 30 };
+    const scan = async (path: string) => {
+      const input = await fileInput(path);
+      const probed = await probeInput(input, limits);
+      return scanSource(input, probed.source, probed.result);
+    };
+    const [a, b] = [await scan(mp4), await scan(mkv)];
+    expect([a.method, b.method]).toEqual(["index", "packets"]);
+    expect(a.facts.keyframes).toEqual([0, 1, 2, 3, 4]);
+    expect(b.facts.keyframes).toEqual(a.facts.keyframes);
+    expect(a.facts.video.profile).toBe(b.facts.video.profile);
+    // Same packets, so the same bytes per GOP; the durations differ by the containers' rounding only.
+    expect(Math.abs((a.facts.peakGopBitRate ?? 0) / (b.facts.peakGopBitRate ?? 1) - 1)).toBeLessThan(0.02);
   });
 });
