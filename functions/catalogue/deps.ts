@@ -73,6 +73,7 @@ function lazyOrigin(get: () => Promise<Origin>): Origin {
     exists: async (key) => (await get()).exists(key),
     listVideoIds: async () => (await get()).listVideoIds(),
     removePrefix: async (prefix) => (await get()).removePrefix(prefix),
+    listKeys: async (prefix) => (await get()).listKeys(prefix),
     ping: async () => (await get()).ping(),
     getText: async (key) => (await get()).getText(key),
     putText: async (key, text, type, ifMatch) => (await get()).putText(key, text, type, ifMatch),

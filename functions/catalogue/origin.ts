@@ -10,6 +10,8 @@ export interface Origin {
   exists(key: string): Promise<boolean>;
   /** Ids of every `videos/<id>/` prefix. */
   listVideoIds(): Promise<string[]>;
+  /** Keys of every object under a prefix. */
+  listKeys(prefix: string): Promise<string[]>;
   /** Removes every object under a prefix; returns how many. */
   removePrefix(prefix: string): Promise<number>;
   ping(): Promise<void>;
@@ -87,6 +89,18 @@ export function minioOrigin(client: Client, bucket: string): Origin {
         throw unavailable("LIST videos/", err);
       }
       return ids;
+    },
+    async listKeys(prefix) {
+      const names: string[] = [];
+      try {
+        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+          const name = (item as { name?: string }).name;
+          if (name) names.push(name);
+        }
+      } catch (err) {
+        throw unavailable(`LIST ${prefix}`, err);
+      }
+      return names;
     },
     async removePrefix(prefix) {
       try {

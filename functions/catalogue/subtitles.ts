@@ -41,15 +41,20 @@ export interface TrackInput {
     | { readonly kind: "studio"; readonly bytes: Uint8Array };
 }
 
-/** Sidecars waiting for (or already paired with) the videos of one base name; delete events leave them. */
-interface PendingIndex {
+/**
+ * A sidecar waiting for (or already paired with) the videos of one base name, one object each under the base's prefix,
+ * so two sidecars arriving together never overwrite each other's entry; delete events leave them.
+ */
+interface PendingSidecar {
   readonly bucket: string;
   readonly base: string;
-  readonly sidecars: readonly { readonly key: string; readonly etag: string; readonly language: string }[];
+  readonly key: string;
+  readonly etag: string;
+  readonly language: string;
 }
 
-const pendingKey = (bucket: string, base: string) =>
-  `index/subtitles/${createHash("sha256").update(`${bucket}/${base}`).digest("hex")}.json`;
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const pendingPrefix = (bucket: string, base: string) => `index/subtitles/${sha(`${bucket}/${base}`)}/`;
 const MASTER = "master.m3u8";
 const CAS_ATTEMPTS = 5;
 
@@ -57,14 +62,8 @@ const CAS_ATTEMPTS = 5;
 export async function applySidecar(deps: SubtitleDeps, s: SidecarData): Promise<void> {
   // Written before the videos are listed; an upload writes its record before reading this: one of the two sees the other.
   for (const c of sidecarCandidates(s.key)) {
-    const key = pendingKey(s.bucket, c.base);
-    const index = (await deps.origin.getJson(key)) as PendingIndex | null;
-    const others = (index?.sidecars ?? []).filter((x) => x.key !== s.key);
-    await deps.origin.putJson(key, {
-      bucket: s.bucket,
-      base: c.base,
-      sidecars: [...others, { key: s.key, etag: s.etag, language: c.language }],
-    } satisfies PendingIndex);
+    const entry: PendingSidecar = { bucket: s.bucket, base: c.base, key: s.key, etag: s.etag, language: c.language };
+    await deps.origin.putJson(`${pendingPrefix(s.bucket, c.base)}${sha(s.key)}.json`, entry);
   }
   const videos = (await deps.store.all()).filter((v) => v.source.bucket === s.bucket && pairSidecar(s.key, v.source.key));
   for (const v of videos) {
@@ -78,10 +77,13 @@ export async function applySidecar(deps: SubtitleDeps, s: SidecarData): Promise<
 
 /** A new video: the sidecars already uploaded under its base name become its tracks. Runs in the video's queue. */
 export async function adoptSidecars(deps: SubtitleDeps, video: Video): Promise<void> {
-  const index = (await deps.origin.getJson(pendingKey(video.source.bucket, keyBase(video.source.key)))) as PendingIndex | null;
-  for (const s of index?.sidecars ?? []) {
-    if (pairSidecar(s.key, video.source.key) !== s.language) continue;
-    await addTrack(deps, video.id, { language: s.language, from: { kind: "sidecar", bucket: video.source.bucket, ...s } });
+  for (const name of await deps.origin.listKeys(pendingPrefix(video.source.bucket, keyBase(video.source.key)))) {
+    const s = (await deps.origin.getJson(name)) as PendingSidecar | null;
+    if (!s || pairSidecar(s.key, video.source.key) !== s.language) continue;
+    await addTrack(deps, video.id, {
+      language: s.language,
+      from: { kind: "sidecar", bucket: video.source.bucket, key: s.key, etag: s.etag },
+    });
   }
 }
 

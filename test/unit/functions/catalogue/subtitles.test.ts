@@ -59,6 +59,9 @@ function world(videos: Video[] = [video()], uploads: Record<string, string | Uin
     async remove(key) {
       objects.delete(key);
     },
+    async listKeys(prefix) {
+      return [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    },
     async getText(key) {
       const o = objects.get(key);
       return o ? { text: o.text, etag: String(o.etag) } : null;
@@ -126,12 +129,13 @@ describe("subtitle tracks in the catalogue", () => {
   });
 
   it("a sidecar before the video waits in the index; the video's upload adopts it, and playable puts it in the master", async () => {
-    const w = world([], { "talks/talk.fr.vtt": "WEBVTT\n\n00:01.000 --> 00:02.000\nBonjour\n" });
-    await applySidecar(w.deps, sidecar("talks/talk.fr.vtt"));
+    const w = world([], { "talks/talk.fr.vtt": "WEBVTT\n\n00:01.000 --> 00:02.000\nBonjour\n", "talks/talk.en.srt": SRT });
+    // Two at once (the console's multi-file upload): neither entry is lost.
+    await Promise.all([applySidecar(w.deps, sidecar("talks/talk.fr.vtt")), applySidecar(w.deps, sidecar("talks/talk.en.srt"))]);
     const queued = video({ status: "queued", hls: null, duration: null });
     w.records.set(ID, queued);
     await adoptSidecars(w.deps, queued);
-    expect(w.tracks()).toEqual(["fr:sub-fr.m3u8"]);
+    expect(w.tracks()).toEqual(["en:sub-en.m3u8", "fr:sub-fr.m3u8"]);
     // No master yet: nothing to rewrite. transcode writes one, then `playable` re-applies.
     expect(w.master()).toBe("");
     w.write(`videos/${ID}/master.m3u8`, MASTER);
