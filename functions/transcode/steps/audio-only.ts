@@ -1,11 +1,13 @@
 import type { CloudEvent } from "cloudevents";
 import { names } from "../../../lib/media/ffmpeg-args.js";
+import { readingFrom } from "../../../lib/media/lead.js";
 import type { Plan } from "../../../lib/media/plan.js";
 import { spriteName } from "../../../lib/media/thumbnails.js";
 import { waveformCommand } from "../../../lib/media/waveform.js";
 import { streamPrefix } from "../../../lib/runtime/ids.js";
 import type { Deps } from "../deps.js";
-import { sourceFile, underLock } from "../work.js";
+import { remoteSource } from "../source.js";
+import { underLock } from "../work.js";
 import { audioStep } from "./audio.js";
 import { scratch, uploadAll } from "./encode.js";
 
@@ -20,10 +22,11 @@ export async function audioOnlyStep(deps: Deps, plan: Plan): Promise<CloudEvent<
   // The poster is uploaded after the strip: its presence means both are there.
   const drawn = () => deps.store.exists(prefix + names.poster);
   await underLock(deps, plan.videoId, "waveform", drawn, async (lost) => {
-    const src = await sourceFile(deps, plan);
+    // Read in place like the audio itself (a presigned URL, ranged requests): the upload is never downloaded.
+    const src = (await remoteSource(deps, plan.source)).url;
     const work = await scratch(deps, plan, "waveform");
     try {
-      await deps.ffmpeg(waveformCommand(plan, src, work.dir), { mediaSeconds: plan.probe.duration, signal: lost });
+      await deps.ffmpeg(readingFrom(waveformCommand(plan, src, work.dir), src), { mediaSeconds: plan.probe.duration, signal: lost });
       await uploadAll(deps, prefix, work.dir, [spriteName(0)]);
       await uploadAll(deps, prefix, work.dir, [names.poster]);
     } finally {
