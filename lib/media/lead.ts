@@ -1,5 +1,5 @@
 import type { Chunk } from "./chunks.js";
-import { type FfmpegCommand, hlsMuxer, ladderGraph, names, STRIP, videoEncoder } from "./ffmpeg-args.js";
+import { type FfmpegCommand, hlsMuxer, ladderGraph, names, posterChain, STRIP, videoEncoder } from "./ffmpeg-args.js";
 import type { Rung } from "./ladder.js";
 import { encodedRungs, type Plan } from "./plan.js";
 import { inputProtocols, pinnedInput } from "./source-input.js";
@@ -60,9 +60,8 @@ export function leadCommand(plan: Plan, chunk: Chunk, src: string, dir: string):
   const rungs = leadRungs(plan);
   const last = chunk.index === plan.chunks.length - 1;
   const poster = chunk.index === 0;
-  const top = plan.rungs[0]!;
   const graph = [`[0:v:0]${poster ? "split=2[ladder][still]" : "null[ladder]"}`, ...ladderGraph(rungs)];
-  if (poster) graph.push(`[still]select='gte(t\\,${plan.posterTime})',scale=${top.width}:${top.height},setsar=1[poster]`);
+  if (poster) graph.push(posterChain(plan, "[still]"));
   const outputs: { path: string; options: string[] }[] = rungs.map((r, i) => ({
     path: `${dir}/${names.mediaPlaylist(r.name)}`,
     options: [

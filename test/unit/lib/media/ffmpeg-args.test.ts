@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { audioCommand, chunkCommand, gopFrames, ladderGraph, probeArgs, toArgv } from "../../../../lib/media/ffmpeg-args.js";
+import { audioCommand, chunkCommand, gopFrames, ladderGraph, probeArgs, toArgv, videoEncoder } from "../../../../lib/media/ffmpeg-args.js";
 import { planLadder } from "../../../../lib/media/ladder.js";
 import { buildPlan } from "../../../../lib/media/plan.js";
 import type { Source } from "../../../../lib/media/probe-check.js";
@@ -30,12 +30,14 @@ const x264 = (maxrate: number, bufsize: number) => [
   "libx264",
   "-preset",
   "veryfast",
+  "-x264-params",
+  "subme=1:me=dia:partitions=i8x8,i4x4",
   "-profile:v",
   "high",
   "-level:v",
   "3.0",
   "-crf",
-  "23",
+  "24",
   "-maxrate",
   String(maxrate),
   "-bufsize",
@@ -141,7 +143,7 @@ describe("ffmpeg arguments", () => {
       "-start_at_zero",
     ]);
     expect(first.filterComplex).toBe(
-      "[0:v:0]split=3[ladder][thumbs][still];[ladder]fps=25/1,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[v0];[thumbs]select='gte(t\\,0+selected_n*2)',scale=160:120,setsar=1,tile=1x1[tiles];[still]select='gte(t\\,1)',scale=320:240,setsar=1[poster]",
+      "[0:v:0]split=3[ladder][thumbs][still];[ladder]fps=25/1,scale=320:240:flags=bicubic,setsar=1,format=yuv420p[v0];[thumbs]select='gte(t\\,0+selected_n*2)',scale=160:120,setsar=1,tile=1x1[tiles];[still]select='gte(t\\,1)',trim=end_frame=1,scale=320:240,setsar=1[poster]",
     );
     expect(first.outputs.at(-1)).toEqual({
       path: "/w/c0/poster.jpg",
@@ -230,6 +232,16 @@ describe("ffmpeg arguments", () => {
       "[c2]fps=30/1,scale=640:360:flags=bicubic,setsar=1,split=2[v2][c3]",
       "[c3]fps=30/1,scale=426:240:flags=bicubic,setsar=1[v3]",
     ]);
+  });
+
+  it("x264: the default preset gets the cheaper motion analysis at CRF 24; an operator's other preset is left as it is", () => {
+    const rung = planLadder(320, 240, { num: 25, den: 1 })[0]!;
+    const tuned = videoEncoder(rung, "veryfast", 2);
+    expect(tuned.slice(2, 6)).toEqual(["-preset", "veryfast", "-x264-params", "subme=1:me=dia:partitions=i8x8,i4x4"]);
+    expect(tuned[tuned.indexOf("-crf") + 1]).toBe("24");
+    const chosen = videoEncoder(rung, "medium", 2);
+    expect(chosen).not.toContain("-x264-params");
+    expect(chosen[chosen.indexOf("-crf") + 1]).toBe("23");
   });
 
   it("audio of a silent source is a programming error", () => {

@@ -63,7 +63,7 @@ describe("leadCommand", () => {
       "[0:v:0]split=2[ladder][still];" +
         "[ladder]fps=30/1,scale=640:360:flags=bicubic,setsar=1,format=yuv420p,split=2[v0][c1];" +
         "[c1]fps=30/1,scale=426:240:flags=bicubic,setsar=1[v1];" +
-        "[still]select='gte(t\\,2)',scale=1920:1080,setsar=1[poster]",
+        "[still]select='gte(t\\,2)',trim=end_frame=1,scale=1920:1080,setsar=1[poster]",
     );
     const argv = toArgv(leadCommand(plan, plan.chunks[1]!, "/src.ts", "/w"));
     expect(argv.slice(1, 15)).toEqual([
