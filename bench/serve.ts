@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseConfig } from "../lib/runtime/config.js";
 import { createLogger } from "../lib/runtime/log.js";
 import { createStorage } from "../lib/runtime/storage.js";
+import { functionArgs } from "../dev/services.js";
 import { startStack, type StackHandle } from "../dev/stack.js";
 import { REPO_ROOT, SERVICE_PORTS, type Ports } from "../lib/runtime/stack-settings.js";
 
@@ -145,19 +146,12 @@ async function until(fn: () => Promise<boolean>, timeoutMs: number): Promise<num
 /** Process start → first 200 from a fresh catalogue, with the stack's environment. */
 async function catalogueColdStart(stack: StackHandle, id: string): Promise<number> {
   const [port] = await freePorts(1);
-  const ff = join(REPO_ROOT, "node_modules", "@google-cloud", "functions-framework", "build", "src", "main.js");
   const start = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ff,
-      "--target=catalogue",
-      "--signature-type=http",
-      `--source=${join(REPO_ROOT, "dist", "functions", "catalogue", "index.js")}`,
-      `--port=${port}`,
-    ],
-    { env: { ...process.env, ...stack.env, LOG_LEVEL: "warn" }, stdio: "ignore" },
-  );
+  // Started as npm start and the image start it (dev/services.ts).
+  const child = spawn(process.execPath, functionArgs("catalogue"), {
+    env: { ...process.env, ...stack.env, PORT: String(port), LOG_LEVEL: "warn" },
+    stdio: "ignore",
+  });
   try {
     await until(async () => (await fetch(`http://127.0.0.1:${port}/api/videos/${id}`)).status === 200, 20_000);
     return performance.now() - start;
@@ -374,9 +368,10 @@ How to read it:
   background request per replica refreshes it from Redis (or MinIO while Redis is down) while the others get the copy in hand.
 - While Redis is down, the gateway's breaker skips it for a second at a time, so viewers never wait on it; the MinIO GET count
   above is the price of the outage.
-- The catalogue's cold start includes Node, functions-framework and the first request's own work: config, the Redis client,
-  and the record read from Redis. Its modules are imported on the first request, not at start, and the MinIO client (the
-  heaviest import) and prom-client only when a request needs them, so a cold start answered from Redis skips both.
+- The catalogue's cold start includes Node, its bundle (node:http, no functions-framework CLI) and the first request's own
+  work: config, the Redis client, and the record read from Redis. Its modules are imported on the first request, not at
+  start, and the MinIO client (the heaviest import) and prom-client only when a request needs them, so a cold start
+  answered from Redis skips both ([cold starts](#cold-starts)).
 `;
 }
 
