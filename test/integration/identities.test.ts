@@ -32,6 +32,7 @@ type Op =
   | "uploads:list"
   | "uploads:put"
   | "uploads:get"
+  | "uploads:get-sidecar"
   | "uploads:delete"
   | "stream:list"
   | "stream:get"
@@ -44,6 +45,7 @@ const OPS: Op[] = [
   "uploads:list",
   "uploads:put",
   "uploads:get",
+  "uploads:get-sidecar",
   "uploads:delete",
   "stream:list",
   "stream:get",
@@ -56,13 +58,14 @@ const OPS: Op[] = [
 
 /** What each identity may do; everything else must be refused with AccessDenied. */
 const ALLOWED: Record<IdentityName, Op[]> = {
-  editor: ["uploads:list", "uploads:put", "uploads:get", "uploads:delete"],
+  editor: ["uploads:list", "uploads:put", "uploads:get", "uploads:get-sidecar", "uploads:delete"],
   ingest: [],
-  transcode: ["uploads:get", "stream:list", "stream:get", "stream:put", "stream:delete", "jobs:put"],
-  catalogue: ["stream:list", "stream:get", "stream:put", "stream:delete"],
+  transcode: ["uploads:get", "uploads:get-sidecar", "stream:list", "stream:get", "stream:put", "stream:delete", "jobs:put"],
+  // Subtitle sidecars only (.vtt/.srt, any case), never a video in uploads.
+  catalogue: ["uploads:get-sidecar", "stream:list", "stream:get", "stream:put", "stream:delete"],
   deadletter: ["deadletter:put"],
   watcher: ["uploads:put"],
-  resync: ["uploads:list", "uploads:get", "stream:get"],
+  resync: ["uploads:list", "uploads:get", "uploads:get-sidecar", "stream:get"],
   gateway: ["stream:get"],
 };
 
@@ -81,6 +84,9 @@ async function perform(c: Client, op: Op): Promise<void> {
       return;
     case "uploads:get":
       (await c.getObject("uploads", "fixture.mp4")).resume();
+      return;
+    case "uploads:get-sidecar":
+      (await c.getObject("uploads", "talks/fixture.EN.Vtt")).resume();
       return;
     case "uploads:delete":
       await c.removeObject("uploads", "fixture-delete.mp4");
@@ -141,6 +147,7 @@ beforeAll(async () => {
   }
   for (const b of ["uploads", "stream"]) await admin.makeBucket(b);
   await admin.putObject("uploads", "fixture.mp4", Buffer.from("source"));
+  await admin.putObject("uploads", "talks/fixture.EN.Vtt", Buffer.from("WEBVTT\n"));
   await admin.putObject("stream", "videos/v1/meta.json", Buffer.from("{}"));
   const values: Record<string, string> = {};
   fillIdentityCredentials(values);
