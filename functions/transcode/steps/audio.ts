@@ -12,7 +12,7 @@ import { remoteSource } from "../source.js";
 import { jobKeys, readJson, underLock, type AudioManifest, type SegmentRecord } from "../work.js";
 import { afterJob, playableEvent } from "./after.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
-import { closedSegments, leadSpans } from "./lead.js";
+import { closedSegments, LEAD_BUDGET_MS, leadSpans } from "./lead.js";
 
 /** How often the audio step looks for segments ffmpeg has finished while it encodes. */
 const WATCH_MS = 100;
@@ -48,9 +48,11 @@ export async function audioStep(deps: Deps, plan: Plan): Promise<CloudEvent<unkn
     );
     // Read in place (ranged requests on a presigned URL): both start at once instead of after a download.
     const src = (await remoteSource(deps, plan.source)).url;
+    // The lead hands on only once the audio is finished: until then this request stays open anyway.
+    let audioRunning = Boolean(plan.probe.audio) && !(await audioDone());
     const [, after] = await Promise.all([
-      plan.probe.audio && !(await audioDone()) ? encodeAudio(deps, plan, src, lost, publisher.kick) : null,
-      lead.length && !(await leadDone()) ? leadSpans(deps, plan, src, lost, publisher.kick) : null,
+      audioRunning ? encodeAudio(deps, plan, src, lost, publisher.kick).finally(() => (audioRunning = false)) : null,
+      lead.length && !(await leadDone()) ? leadSpans(deps, plan, src, lost, publisher.kick, LEAD_BUDGET_MS, () => !audioRunning) : null,
     ]);
     await publisher.idle();
     next = after;

@@ -23,7 +23,8 @@ export const LEAD_BUDGET_MS = 150_000;
  * Encodes the lead rungs (lib/media/lead.ts) of `src` (a path or the upload's presigned URL) span by span from the first span not yet done, each at normal priority
  * (it is what the first viewer waits for), uploading each segment as ffmpeg closes it and recording it in the lead's
  * progress record, then calling `kick` so the publisher names it. Each finished span leaves its manifest (done key
- * l0000, ...). Stops at a span boundary once `budgetMs` has passed: returns the next span to do, or null when done.
+ * l0000, ...). Stops at a span boundary once `budgetMs` has passed and `canStop()` (nothing else holds the request
+ * open: stopping then would only idle the lead): returns the next span to do, or null when done.
  */
 export async function leadSpans(
   deps: Deps,
@@ -32,6 +33,7 @@ export async function leadSpans(
   lost: AbortSignal,
   kick: () => void,
   budgetMs = LEAD_BUDGET_MS,
+  canStop: () => boolean = () => true,
 ): Promise<number | null> {
   const vid = plan.videoId;
   const rungs = leadRungs(plan);
@@ -49,7 +51,7 @@ export async function leadSpans(
   }
   let recorded = (await readJson<LeadProgress>(deps, leadPartialKey(vid)))?.segments ?? 0;
   for (; i < plan.chunks.length; i++) {
-    if (seconds > 0 && Date.now() - started > budgetMs && !lost.aborted) {
+    if (seconds > 0 && Date.now() - started > budgetMs && canStop() && !lost.aborted) {
       deps.metrics?.transcodeSpeed("lead", (Date.now() - started) / 1000, seconds);
       return i;
     }
