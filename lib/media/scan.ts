@@ -19,9 +19,10 @@ export async function scanSource(
   source: Source,
   probe: ProbeResult,
   signal?: AbortSignal,
+  index?: Promise<IndexPacket[] | null>,
 ): Promise<{ facts: StandardFacts; method: ScanMethod }> {
   const details = probe as Details;
-  const indexed = source.demuxer === "mov" ? await indexScan(input) : null;
+  const indexed = source.demuxer === "mov" ? await (index ?? indexScan(input)) : null;
   if (indexed) return { facts: standardFacts(source, details, packetScan(indexed, source.duration)), method: "index" };
   const packets = await ffprobe(
     [...pinnedInput(input.url, source.demuxer), "-select_streams", "v:0", "-show_entries", "packet=pts_time,size,flags"],
@@ -31,11 +32,19 @@ export async function scanSource(
   return { facts: standardFacts(source, details, parsePackets(packets, source.duration)), method: "packets" };
 }
 
-/** The video packets from the MP4 index; null when it cannot answer (the packet scan then does). */
-async function indexScan(input: SourceInput): Promise<IndexPacket[] | null> {
-  const moov = await readMoov(input.read, input.size).catch(() => null);
-  const packets = moov ? videoPackets(moov) : null;
-  return packets && packets.length > 0 ? packets : null;
+/**
+ * The video packets from the MP4 index; null when it cannot answer (the packet scan then does). Never throws, so the
+ * plan step can start it beside the probe (a file that is not an MP4 costs one 16-byte read).
+ */
+export async function indexScan(input: SourceInput): Promise<IndexPacket[] | null> {
+  try {
+    const moov = await readMoov(input.read, input.size);
+    const packets = moov ? videoPackets(moov) : null;
+    return packets && packets.length > 0 ? packets : null;
+  } catch {
+    // A box whose fields run past its end (a hostile or damaged index): the packet scan reads the file instead.
+    return null;
+  }
 }
 
 interface DetailStream {

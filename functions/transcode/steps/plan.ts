@@ -9,7 +9,8 @@ import { jobEvent } from "../jobs.js";
 import { buildPlan, mediaOf, parsePlan, type Plan } from "../../../lib/media/plan.js";
 import { planLadder } from "../../../lib/media/ladder.js";
 import { probeInput, type Probed } from "../../../lib/media/probe.js";
-import { scanSource } from "../../../lib/media/scan.js";
+import type { IndexPacket } from "../../../lib/media/mp4-index.js";
+import { indexScan, scanSource } from "../../../lib/media/scan.js";
 import type { SourceInput } from "../../../lib/media/source-input.js";
 import { standardVerdict, type StandardFacts } from "../../../lib/media/standard.js";
 import { hops as startHops, remoteSource } from "../source.js";
@@ -47,9 +48,11 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
       if (stored) return parsePlan(stored);
       const source = { bucket: upload.bucket, key: upload.key, etag: upload.etag, size: upload.size };
       input = await remoteSource(deps, source);
+      // The MP4 index is read beside the probe: both are a few ranged reads, and the probe is an ffprobe process.
+      const index = indexScan(input);
       const probed = await probeInput(input, config);
       hops.mark("probed");
-      const p = buildPlan(vid, source, probed.source, config, await remuxable(deps, input, probed, vid));
+      const p = buildPlan(vid, source, probed.source, config, await remuxable(deps, input, probed, vid, index));
       hops.mark("scanned");
       await deps.store.putText(jobKeys.plan(vid), JSON.stringify(p));
       return p;
@@ -100,10 +103,16 @@ function processingEvent(plan: Plan): CloudEvent<unknown> {
  * copyable too (or absent), so that the remux makes the whole first playable stream; and there must be a rung below it,
  * whose decode checks the source. Only H.264 is scanned: from the MP4 index, or else a packet scan of the whole file (scan.ts).
  */
-async function remuxable(deps: Deps, input: SourceInput, probed: Probed, vid: string): Promise<StandardFacts | undefined> {
+async function remuxable(
+  deps: Deps,
+  input: SourceInput,
+  probed: Probed,
+  vid: string,
+  index: Promise<IndexPacket[] | null>,
+): Promise<StandardFacts | undefined> {
   const probe = probed.source;
   if (probe.videoCodec !== "h264") return undefined;
-  const { facts, method } = await scanSource(input, probe, probed.result);
+  const { facts, method } = await scanSource(input, probe, probed.result, undefined, index);
   const verdict = standardVerdict(facts);
   const below = planLadder(probe.width, probe.height, probe.fps).some(
     (r) => Math.min(r.width, r.height) < Math.min(probe.width, probe.height),

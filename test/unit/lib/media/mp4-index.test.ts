@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { readMoov, videoPackets, type IndexPacket, type ReadRange } from "../../../../lib/media/mp4-index.js";
 import { probeInput } from "../../../../lib/media/probe.js";
-import { scanSource } from "../../../../lib/media/scan.js";
+import { indexScan, scanSource } from "../../../../lib/media/scan.js";
 import { fileInput } from "../../../../lib/media/source-input.js";
 
 /**
@@ -121,5 +121,18 @@ describe("scanSource: the index for MP4, the packet scan otherwise", () => {
     expect(a.facts.video.profile).toBe(b.facts.video.profile);
     // Same packets, so the same bytes per GOP; the durations differ by the containers' rounding only.
     expect(Math.abs((a.facts.peakGopBitRate ?? 0) / (b.facts.peakGopBitRate ?? 1) - 1)).toBeLessThan(0.02);
+  });
+});
+
+describe("indexScan on a damaged index", () => {
+  it("a moov whose sample tables are cut short answers null (the packet scan takes over), never a throw", async () => {
+    const path = await make("damaged-index.mp4", ["-g", "30", "-movflags", "+faststart"], false);
+    const bytes = Buffer.from(readFileSync(path));
+    // Claim a huge entry count in stsz: reading its table would run past the end of moov.
+    const stsz = bytes.indexOf("stsz");
+    bytes.writeUInt32BE(0, stsz + 8);
+    bytes.writeUInt32BE(0x7fffffff, stsz + 12);
+    const input = { url: path, size: bytes.length, read: async (o: number, n: number) => bytes.subarray(o, o + n) };
+    expect(await indexScan(input)).toBeNull();
   });
 });
