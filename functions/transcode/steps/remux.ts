@@ -17,6 +17,8 @@ import { producedSegments, scratch, uploadAll } from "./encode.js";
 
 /** How often the step looks for segments ffmpeg has closed: the remux closes several a second. */
 const WATCH_MS = 100;
+/** Segments per rendition uploaded and published by each look after the first: far ahead of any viewer (4 s each). */
+const NEXT_BATCH = 8;
 
 /**
  * The passthrough job of a standard source, sent as its "audio" job (it makes the audio rendition, and the top rung
@@ -48,8 +50,13 @@ export async function remuxStep(
       await uploadAll(deps, `videos/${vid}/`, work.dir, fresh);
       for (const f of fresh) uploaded.add(f);
     };
-    /** Uploads and publishes what ffmpeg has closed since the last look. */
-    const progress = async (video: SegmentRecord[], audio: SegmentRecord[], complete: boolean) => {
+    /** Uploads and publishes what ffmpeg has closed since the last look, a batch at a time until it is complete. */
+    const progress = async (closedVideo: SegmentRecord[], closedAudio: SegmentRecord[], complete: boolean) => {
+      // The remux runs at disk speed (a minute of 1080p in half a second), so by the first look ffmpeg may have closed
+      // many segments: the first publish takes one, so that the first viewer waits for one upload, not for dozens.
+      const batch = published.video === 0 ? 1 : NEXT_BATCH;
+      const video = complete ? closedVideo : closedVideo.slice(0, published.video + batch);
+      const audio = complete ? closedAudio : closedAudio.slice(0, published.audio + batch);
       if (video.length === 0 || (copyAudio && audio.length === 0)) return;
       if (!complete && video.length <= published.video && audio.length <= published.audio) return;
       hops.mark("firstSegments");
