@@ -1,76 +1,117 @@
 /**
- * `npm run bench:transcode [-- --short]`: our one-decode chunked ladder against a PeerTube-style baseline (one ffmpeg
- * process per rung), on the same generated 1080p30 source and the same rungs. Reports CPU-seconds per source-second,
- * SSIM per rung against the source scaled to the rung, and upload → first playable / ready times. Writes the table
- * between the transcode markers of docs/performance.md and the raw numbers to .estrena/bench/transcode.json.
+ * `npm run bench:transcode`: the ladder's cost and quality against the PeerTube-style baseline (issue 15, item 3), in
+ * one run on the same 60 s 1080p30 stream:
+ *  - the baseline: one ffmpeg per rung (and one for audio), two at a time;
+ *  - ours on a standard source (MP4: top rung remuxed, the rest encoded from one decode per chunk);
+ *  - ours on the same stream made non-standard (MPEG-TS, which the standard check refuses: every rung encoded).
+ * CPU-seconds (this process and every ffmpeg it waited for, /proc) and wall seconds per side with their ratios, and
+ * SSIM, PSNR and bitrate of every rung against the source scaled to the rung. Writes the "Ladder cost and quality"
+ * section of docs/performance.md (transcode markers), its chart, and .estrena/bench/transcode.json.
+ * `--render` rewrites the section from the last JSON. bench:instant measures first playable and does not repeat this.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { planLadder } from "../lib/media/index.js";
-import { runBaseline, ssim } from "./transcode-baseline.js";
-import { render, writeDoc } from "./transcode-doc.js";
-import { BENCH_DIR, DOC, makeSource, OURS_ONLY, run, runOurs, SECONDS, SHORT, startServices } from "./transcode-ours.js";
+import { promisify } from "node:util";
+import { planLadder } from "../lib/media/ladder.js";
+import { REPO_ROOT } from "../lib/runtime/stack-settings.js";
+import { runBaseline, ssim } from "./instant-baseline.js";
+import { runOurs, startServices } from "./instant-run.js";
+import { type LadderResult, type Side, writeDoc } from "./transcode-doc.js";
+
+const run = promisify(execFile);
+const BENCH_DIR = join(REPO_ROOT, ".estrena", "bench");
+const JSON_OUT = join(BENCH_DIR, "transcode.json");
+const SECONDS = 60;
+
+/** The standard source (shared with bench:instant, same name and recipe): H.264 High, keyframe every 2 s, ≤ 6 Mb/s. */
+async function sources(): Promise<{ std: string; nonstd: string }> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const std = join(BENCH_DIR, "instant-std-60s.mp4");
+  if (!existsSync(std)) {
+    process.stdout.write("generating the 60 s 1080p30 source (once)\n");
+    const video = "testsrc2=size=1920x1080:rate=30,noise=alls=2:allf=t";
+    await run("ffmpeg", [
+      ...["-v", "error", "-y", "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000"],
+      ...["-t", String(SECONDS), "-c:v", "libx264", "-preset", "superfast", "-crf", "21", "-maxrate", "6M", "-bufsize", "12M"],
+      ...["-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart"],
+      `${std}.part.mp4`,
+    ]);
+    await run("mv", [`${std}.part.mp4`, std]);
+  }
+  // The same stream in MPEG-TS: not a standard container, so every rung is encoded.
+  const nonstd = join(BENCH_DIR, "instant-nonstd-60s.ts");
+  if (!existsSync(nonstd)) {
+    await run("ffmpeg", ["-v", "error", "-y", "-i", std, "-c", "copy", "-f", "mpegts", `${nonstd}.part`]);
+    await run("mv", [`${nonstd}.part`, nonstd]);
+  }
+  return { std, nonstd };
+}
+
+/** Average bitrate of a rung's media segments in a folder, kb/s. */
+function kbps(dir: string, rung: string): number {
+  const bytes = readdirSync(dir)
+    .filter((f) => f.startsWith(`${rung}_`) && f.endsWith(".m4s"))
+    .reduce((t, f) => t + statSync(join(dir, f)).size, 0);
+  return Math.round((bytes * 8) / 1000 / SECONDS);
+}
 
 async function main(): Promise<void> {
-  const src = await makeSource();
-  const dir = join(BENCH_DIR, `run-${Date.now()}`);
+  const { std, nonstd } = await sources();
+  const rungs = planLadder(1920, 1080, { num: 30, den: 1 });
+  const dir = join(BENCH_DIR, `transcode-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const services = await startServices(dir);
-  // Stopped by a signal: take MinIO and Redis down too.
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void services.stop().finally(() => process.exit(130)));
+  const quality = async (folder: string) => {
+    const out = [];
+    // Against the MP4 either way: the same stream, and MPEG-TS timestamps start 1.4 s in, which would pair wrong frames.
+    for (const r of rungs) out.push({ rung: r.name, ...(await ssim(join(folder, `${r.name}.m3u8`), std, r)), kbps: kbps(folder, r.name) });
+    return out;
+  };
+  const sides: Side[] = [];
   try {
-    const rungs = planLadder(1920, 1080, { num: 30, den: 1 });
-    process.stdout.write(`ours: ${SECONDS} s source, rungs ${rungs.map((r) => r.name).join(" ")}\n`);
-    const ours = await runOurs(services, src);
-    process.stdout.write(
-      `ours: ${ours.cpu.toFixed(1)} CPU-s, first playable ${ours.firstPlayable.toFixed(1)} s, ready ${ours.ready.toFixed(1)} s\n`,
-    );
-    if (OURS_ONLY) {
-      process.stdout.write(`${ours.timeline.join("\n")}\n`);
-      const load = readFileSync("/proc/loadavg", "utf8").trim();
-      writeFileSync(
-        join(BENCH_DIR, `transcode-ours-${SECONDS}s.json`),
-        JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, load, ours }, null, 2),
-      );
-      return;
+    process.stdout.write("baseline: one ffmpeg per rung, two at a time\n");
+    const base = await runBaseline(std, rungs, join(dir, "baseline"));
+    sides.push({
+      label: "baseline (PeerTube style)",
+      ladder: "5 encoded, one process per rung",
+      ...base,
+      rungs: await quality(join(dir, "baseline")),
+    });
+    process.stdout.write(`  ${JSON.stringify(sides.at(-1))}\n`);
+    const services = await startServices(dir);
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void services.stop().finally(() => process.exit(130)));
+    try {
+      for (const [label, path] of [
+        ["ours, standard (MP4)", std],
+        ["ours, non-standard (same stream in MPEG-TS)", nonstd],
+      ] as const) {
+        process.stdout.write(`${label}\n`);
+        const o = await runOurs(services, path, `ladder/${Date.now()}`, { viewSeconds: 0, full: true });
+        const folder = join(dir, `ours-${sides.length}`);
+        await services.download(o.videoId, folder);
+        const ladder = o.standard ? `remux + ${rungs.length - 1} encoded` : `${rungs.length} encoded`;
+        sides.push({ label, ladder, cpu: o.cpu, wall: o.wall, rungs: await quality(folder) });
+        process.stdout.write(`  ${JSON.stringify(sides.at(-1))}\n`);
+      }
+    } finally {
+      await services.stop();
     }
-    const ourDir = join(dir, "ours");
-    mkdirSync(ourDir, { recursive: true });
-    for await (const o of services.minio.listObjectsV2("stream", `videos/${ours.videoId}/`, true) as AsyncIterable<{ name?: string }>) {
-      if (o.name) await services.minio.fGetObject("stream", o.name, join(ourDir, o.name.slice(`videos/${ours.videoId}/`.length)));
-    }
-    process.stdout.write("baseline: one ffmpeg per rung\n");
-    const base = await runBaseline(src, rungs, join(dir, "baseline"));
-    process.stdout.write(`baseline: ${base.cpu.toFixed(1)} CPU-s\n`);
-    const rows: { rung: string; ours: number; base: number }[] = [];
-    for (const r of rungs) {
-      rows.push({
-        rung: r.name,
-        ours: await ssim(join(ourDir, `${r.name}.m3u8`), src, r),
-        base: await ssim(join(dir, "baseline", `${r.name}.m3u8`), src, r),
-      });
-      process.stdout.write(`ssim ${r.name}: ours ${rows.at(-1)!.ours.toFixed(4)} baseline ${rows.at(-1)!.base.toFixed(4)}\n`);
-    }
-    const result = {
+    const result: LadderResult = {
       date: new Date().toISOString(),
-      seconds: SECONDS,
-      short: SHORT,
-      cores: (await run("nproc")).stdout.trim(),
       load: readFileSync("/proc/loadavg", "utf8").trim(),
-      ours,
-      base,
-      ssim: rows,
+      seconds: SECONDS,
+      sides,
     };
-    writeFileSync(join(BENCH_DIR, `transcode${SHORT ? "-short" : ""}.json`), JSON.stringify(result, null, 2));
+    writeFileSync(JSON_OUT, JSON.stringify(result, null, 2));
     writeDoc(result);
-    process.stdout.write(`wrote ${DOC}\n`);
   } finally {
-    await services.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-(process.argv.includes("--render") ? render() : main()).catch((err: unknown) => {
-  process.stderr.write(`bench:transcode failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+(process.argv.includes("--render") ? Promise.resolve(writeDoc(JSON.parse(readFileSync(JSON_OUT, "utf8")) as LadderResult)) : main()).catch(
+  (err: unknown) => {
+    process.stderr.write(`bench:transcode failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
