@@ -119,6 +119,7 @@ describe("event intake", () => {
       title: "first clip",
       source: { bucket: "uploads", key: "dir/first_clip.mp4", size: 10, etag: id },
       createdAt: "2026-11-24T01:00:00.000Z",
+      kind: "video",
       status: "ready",
       progress: 1,
       duration: 4,
