@@ -96,7 +96,10 @@ export const EVENT_SCHEMAS = {
   "dev.estrena.video.processing": videoRef.extend({ ...media, chunks: z.number().int().min(0) }),
   /** transcode → catalogue: share of the work done, 0..1. */
   "dev.estrena.video.progress": videoRef.extend({ progress: z.number().finite() }),
-  /** transcode → catalogue: the first segments are published (a remuxed top rung or the lead rungs, with the audio); the video plays while the rest is encoded. */
+  /**
+   * transcode → catalogue: the first segments are published (a remuxed top rung or the lead rungs, with the audio);
+   * the video plays while the rest is encoded.
+   */
   "dev.estrena.video.playable": videoRef.extend({ renditions: z.array(rendition).readonly() }),
   /** transcode → catalogue: every rendition is complete. */
   "dev.estrena.video.ready": videoRef.extend({ ...media, renditions: z.array(rendition).readonly() }),
