@@ -38,7 +38,10 @@ beforeAll(async () => {
     ...d,
     ffmpeg: (cmd, o) => {
       runs.push(cmd.outputs[0]?.path ?? "");
-      return d.ffmpeg(realtime && o.niceness === 0 ? { ...cmd, input: { ...cmd.input, options: ["-re", ...cmd.input.options] } } : cmd, o);
+      return d.ffmpeg(
+        realtime && (o.niceness ?? 10) < 10 ? { ...cmd, input: { ...cmd.input, options: ["-re", ...cmd.input.options] } } : cmd,
+        o,
+      );
     },
     store: {
       ...d.store,
