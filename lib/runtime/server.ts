@@ -125,8 +125,8 @@ function asResponse(res: ServerResponse): Response {
       return r;
     },
     set(field: string | Record<string, string | string[]>, value?: string | string[]) {
-      if (typeof field === "string") res.setHeader(field, value ?? "");
-      else for (const [k, v] of Object.entries(field)) res.setHeader(k, v);
+      const entries = typeof field === "string" ? [[field, value ?? ""] as const] : Object.entries(field);
+      for (const [k, v] of entries) res.setHeader(k, v);
       return r;
     },
     send(body?: unknown) {
@@ -136,8 +136,11 @@ function asResponse(res: ServerResponse): Response {
       }
       const buf = Buffer.isBuffer(body) ? body : typeof body === "string" ? Buffer.from(body) : null;
       if (!buf) return r.json(body);
-      if (!res.hasHeader("content-type"))
+      const type = res.getHeader("content-type");
+      if (type === undefined)
         res.setHeader("content-type", typeof body === "string" ? "text/html; charset=utf-8" : "application/octet-stream");
+      // express sends a string as UTF-8 and says so, whatever charset the type named.
+      else if (typeof body === "string") res.setHeader("content-type", `${String(type).replace(/;\s*charset=[^;]*/gi, "")}; charset=utf-8`);
       res.setHeader("content-length", buf.length);
       res.end(buf);
       return r;

@@ -10,6 +10,7 @@ const echo: HttpFunction = (req, res) => {
   if (req.path === "/status") return void res.status(204).end();
   if (req.path === "/text") return void res.status(201).set({ "x-a": "1" }).set("x-b", "2").send("hello");
   if (req.path === "/buffer") return void res.send(Buffer.from([1, 2, 3]));
+  if (req.path === "/typed") return void res.set("Content-Type", String(req.query.type)).send("{}");
   if (req.path === "/stream") {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write("data: 1\n\n");
@@ -71,6 +72,10 @@ describe("functionServer answers as functions-framework does", () => {
     ["status and end", ["/status", { method: "DELETE" }]],
     ["status, set and send", ["/text"]],
     ["a Buffer", ["/buffer"]],
+    ["a JSON type without a charset", ["/typed?type=application%2Fjson"]],
+    ["a CloudEvent type without a charset", ["/typed?type=application%2Fcloudevents%2Bjson"]],
+    ["a text type with its own charset", ["/typed?type=text%2Fplain%3B%20charset%3Dlatin1"]],
+    ["a binary type", ["/typed?type=video%2Fmp4"]],
     ["a stream written by hand (SSE)", ["/stream"]],
   ];
   it.each(calls)("%s", async (_name, c) => {
