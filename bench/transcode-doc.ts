@@ -6,7 +6,8 @@ import { QUALITY_SECONDS } from "./instant-baseline.js";
 // The "Ladder cost and quality" section of docs/performance.md that `npm run bench:transcode` writes, and its chart.
 
 type Quality = { rung: string; ssim: number; psnr: number; kbps: number };
-export type Side = { label: string; ladder: string; cpu: number; wall: number; rungs: readonly Quality[] };
+/** `load`: the 1-minute load average when the side finished (the machine is shared; wall time stretches with it). */
+export type Side = { label: string; ladder: string; cpu: number; wall: number; load?: string; rungs: readonly Quality[] };
 export interface LadderResult {
   readonly date: string;
   readonly load: string;
@@ -27,7 +28,7 @@ export function writeDoc(r: LadderResult): void {
   const [base, std, non] = r.sides as [Side, Side, Side];
   const sides = r.sides.map(
     (s) =>
-      `| ${s.label} | ${s.ladder} | ${s.cpu.toFixed(1)} | ${(s.cpu / r.seconds).toFixed(2)} | ${x2(s.cpu / base.cpu)} | ${Math.round(s.wall)} | ${x2(s.wall / base.wall)} |`,
+      `| ${s.label} | ${s.ladder} | ${s.cpu.toFixed(1)} | ${(s.cpu / r.seconds).toFixed(2)} | ${x2(s.cpu / base.cpu)} | ${Math.round(s.wall)} | ${x2(s.wall / base.wall)} | ${s.load ?? "—"} |`,
   );
   const cell = (q: Quality | undefined, b: Quality | undefined) => {
     if (!q) return "—";
@@ -60,8 +61,8 @@ export function writeDoc(r: LadderResult): void {
     "",
     `![ladder CPU-seconds against the baseline](${CHART})`,
     "",
-    "| side | ladder | CPU-seconds | per source-second | ÷ baseline | wall seconds | ÷ baseline |",
-    "|---|---|---|---|---|---|---|",
+    "| side | ladder | CPU-seconds | per source-second | ÷ baseline | wall seconds | ÷ baseline | load average after |",
+    "|---|---|---|---|---|---|---|---|",
     ...sides,
     "",
     `SSIM (and the difference to the baseline's rung) / PSNR / bitrate of each rung against the source scaled to the rung (bicubic), first ${QUALITY_SECONDS} s; bitrate over the whole ${r.seconds} s.`,

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     for (const r of rungs) out.push({ rung: r.name, ...(await ssim(join(folder, `${r.name}.m3u8`), std, r)), kbps: kbps(folder, r.name) });
     return out;
   };
+  const load = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0]!;
   const sides: Side[] = [];
   try {
     process.stdout.write("baseline: one ffmpeg per rung, two at a time\n");
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       label: "baseline (PeerTube style)",
       ladder: "5 encoded, one process per rung",
       ...base,
+      load: load(),
       rungs: await quality(join(dir, "baseline")),
     });
     process.stdout.write(`  ${JSON.stringify(sides.at(-1))}\n`);
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
         const folder = join(dir, `ours-${sides.length}`);
         await services.download(o.videoId, folder);
         const ladder = o.standard ? `remux + ${rungs.length - 1} encoded` : `${rungs.length} encoded`;
-        sides.push({ label, ladder, cpu: o.cpu, wall: o.wall, rungs: await quality(folder) });
+        sides.push({ label, ladder, cpu: o.cpu, wall: o.wall, load: load(), rungs: await quality(folder) });
         process.stdout.write(`  ${JSON.stringify(sides.at(-1))}\n`);
       }
     } finally {
