@@ -93,11 +93,11 @@ export function writeDoc(r: LadderResult): void {
 
 /** Horizontal bars of CPU-seconds per side, with the goals (0.4× and 0.6× the baseline) as lines. */
 function chart(sides: readonly Side[], base: number): string {
-  const w = 640;
-  const left = 280;
+  const w = 760;
+  const left = 310;
   const bar = 26;
-  const h = 40 + sides.length * (bar + 14);
-  const scale = (w - left - 60) / Math.max(...sides.map((s) => s.cpu));
+  const h = 60 + sides.length * (bar + 14);
+  const scale = (w - left - 110) / Math.max(...sides.map((s) => s.cpu));
   const bars = sides.map((s, i) => {
     const y = 20 + i * (bar + 14);
     const len = s.cpu * scale;
@@ -107,9 +107,11 @@ function chart(sides: readonly Side[], base: number): string {
       `<text x="${(left + len + 6).toFixed(1)}" y="${y + bar / 2 + 4}">${s.cpu.toFixed(1)} CPU-s</text>`,
     ].join("");
   });
-  const lines = [GOALS.standard, GOALS.nonStandard].map((g) => {
+  // Goal labels on two rows, so that close goals do not overlap.
+  const lines = [GOALS.standard, GOALS.nonStandard].map((g, i) => {
     const x = (left + g * base * scale).toFixed(1);
-    return `<line x1="${x}" y1="12" x2="${x}" y2="${h - 18}" stroke="#d33" stroke-dasharray="4 3"/><text x="${x}" y="${h - 4}" text-anchor="middle" fill="#d33">${g}× baseline</text>`;
+    const y = h - 24 + i * 16;
+    return `<line x1="${x}" y1="12" x2="${x}" y2="${y - 12}" stroke="#d33" stroke-dasharray="4 3"/><text x="${x}" y="${y}" text-anchor="middle" fill="#d33">goal ${g}× baseline</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">${bars.join("")}${lines.join("")}</svg>\n`;
 }
