@@ -174,7 +174,7 @@ describe("the studio", () => {
     // The connection drops for parts 2 and 3: part 1 is stored, the others keep failing.
     const dropped = /\/uploads\/.*partNumber=[23]/;
     await page.route(dropped, (route) => route.abort("connectionreset"));
-    await page.getByLabel("Video or audio file").setInputFiles(file);
+    await page.getByLabel(/^Video, audio or subtitle file/).setInputFiles(file);
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     await page.getByText("Connection lost. Trying again…").waitFor();
     await waitFor("part 1 stored", () => (sent.some((s) => s.part === 1 && s.ok) ? true : undefined), 60_000);
@@ -183,7 +183,7 @@ describe("the studio", () => {
     phase = "after reload";
     await page.reload();
     await page.getByRole("heading", { name: "Your videos" }).waitFor();
-    await page.getByLabel("Video or audio file").setInputFiles(file);
+    await page.getByLabel(/^Video, audio or subtitle file/).setInputFiles(file);
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     await page.getByText("big_noise_test.mp4 is uploaded").waitFor({ timeout: 120_000 });
     const resumed = sent
