@@ -131,7 +131,7 @@ func (w *Workload) Upload(sim *Sim, at, length float64) {
 			jobDone(t)
 		}})
 	}
-	plan := &Request{Work: length * w.in.PlanPerSourceSecond}
+	plan := &Request{Work: w.in.PlanSeconds}
 	plan.Done = func(t float64) {
 		u.FirstWork = plan.Start - u.At
 		event(t) // video.processing

@@ -10,7 +10,7 @@ import (
 
 // testInputs are fixed service times, so these tests check the autoscaling, not today's measurements.
 func testInputs() *Inputs {
-	return &Inputs{CatalogueRequest: 0.006, TranscodeCPU: 1.6, PlanPerSourceSecond: 0.004, PodStart: 2,
+	return &Inputs{CatalogueRequest: 0.006, TranscodeCPU: 1.6, PlanSeconds: 0.2, PodStart: 2,
 		AudioCPU: 0.024, EventRequest: 0.05, ColdStart: map[string]float64{"catalogue": 2.5, "ingest": 1, "transcode": 1}}
 }
 
@@ -146,7 +146,7 @@ func TestTheMeasurementsAreReadFromPerformanceDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.CatalogueRequest <= 0 || in.TranscodeCPU <= 0 || in.PlanPerSourceSecond <= 0 || in.ColdStart["catalogue"] <= 0 {
+	if in.CatalogueRequest <= 0 || in.TranscodeCPU <= 0 || in.PlanSeconds <= 0 || in.ColdStart["catalogue"] <= 0 {
 		t.Fatalf("implausible inputs: %+v", in)
 	}
 	if err := in.Override("catalogue.cold-start", "400ms"); err != nil || in.ColdStart["catalogue"] != (400*time.Millisecond).Seconds() {
