@@ -54,7 +54,7 @@ export function writeDoc(r: Result): void {
   });
   const whole = (r.wholePath ?? []).map((w) => {
     const hops = HOPS.map(([k]) => (w.hops[k] === undefined ? "—" : s2(w.hops[k]!))).join(" | ");
-    return `| ${w.label} | ${s2(w.delivered)} | ${hops} | ${s2(w.catalogue)} | **${s2(w.gateway)}** | ${la(w.load)} |`;
+    return `| ${w.label} | ${s2(w.delivered)} | ${hops} | ${s2(w.catalogue)} | **${s2(w.gateway)}** | ${s2(w.gateway - w.delivered)} | ${la(w.load)} |`;
   });
   const cmp = (r.compare ?? []).map(
     (c) =>
@@ -80,12 +80,14 @@ export function writeDoc(r: Result): void {
     "**Whole path, on the real native stack** (the processes of `npm start`: MinIO and its webhook, ingest, the event router, transcode,",
     "the catalogue, nginx with its Redis cache; a fresh stack per source). Seconds after the upload's S3 PUT was answered: the plan step",
     "starts (MinIO's notification, ingest and the router); transcode's hops from its one-line-per-video log (probed in place through a",
-    "presigned URL; keyframes from the MP4 index; planned, chunk jobs sent; the remux's first segments closed, uploaded; the playlists",
-    "and master written; `video.playable` sent); the catalogue serving the stream's URL through the gateway (router → catalogue →",
-    "cache); and **first playable**: the gateway serving the master playlist, the first media playlist and its first segment.",
+    "presigned URL; keyframes from the MP4 index, read beside the probe; planned; the remux's first segments closed, uploaded (the chunk",
+    "jobs are sent after this first publish); the playlists and master written; `video.playable` sent); the catalogue serving the",
+    "stream's URL through the gateway (router → catalogue →",
+    "cache); and **first playable**: the gateway serving the master playlist, the first media playlist and its first segment;",
+    "last, the same from the plan step's start (everything after MinIO's notification, ingest and the router).",
     "",
-    `| source | delivered | ${HOPS.map(([, h]) => h).join(" | ")} | catalogue | **gateway: first segment** | load |`,
-    `|---|---|${HOPS.map(() => "---|").join("")}---|---|---|`,
+    `| source | delivered | ${HOPS.map(([, h]) => h).join(" | ")} | catalogue | **gateway: first segment** | from the plan step | load |`,
+    `|---|---|${HOPS.map(() => "---|").join("")}---|---|---|---|`,
     ...(whole.length ? whole : ["| not measured in this run |"]),
     "",
     "The first hop is mostly MinIO's: a webhook target with a queue directory (our `QUEUE_DIR`, so that no event is lost while ingest",
