@@ -15,9 +15,9 @@ export interface JobState {
   attempt(videoId: string, job: string): Promise<number>;
   /** Records progress if higher than what was recorded; true when it was. Keeps progress monotonic across instances. */
   raiseProgress(videoId: string, progress: number): Promise<boolean>;
-  /** How many chunks the media playlists name so far (0 = never published). */
+  /** How far the media playlists go so far (0 = never published): in chunks, or for a source with lead rungs in segments of each lead rung. */
   published(videoId: string): Promise<number>;
-  setPublished(videoId: string, chunks: number): Promise<void>;
+  setPublished(videoId: string, count: number): Promise<void>;
   /** Lets a finished video's keys expire. */
   retire(videoId: string, seconds: number): Promise<void>;
   /** Records how many chunks a video has, for the chunks-waiting metric (removed by `retire` or `unplan`). */
@@ -89,8 +89,8 @@ export function redisJobState(redis: Redis): JobState {
     async published(videoId) {
       return Number((await redis.get(key(videoId, "published"))) ?? 0);
     },
-    async setPublished(videoId, chunks) {
-      await redis.set(key(videoId, "published"), String(chunks));
+    async setPublished(videoId, count) {
+      await redis.set(key(videoId, "published"), String(count));
     },
     async retire(videoId, seconds) {
       const m = redis.multi();

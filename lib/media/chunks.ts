@@ -11,7 +11,7 @@ export interface ChunkOptions {
   readonly segmentSeconds: number;
   /** Sources longer than this are chunked; chunks are this long (rounded down to whole segments, at least one). */
   readonly chunkSeconds: number;
-  /** The first chunk of a chunked source is this short, so the video becomes playable early. */
+  /** The first chunk of a chunked source is this short, so its upper rungs and storyboard start early. */
   readonly firstChunkSeconds: number;
 }
 

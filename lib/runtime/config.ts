@@ -67,7 +67,7 @@ const settings = {
   },
   firstChunkSeconds: {
     env: "FIRST_CHUNK_SECONDS",
-    doc: "length of the first chunk of a chunked source (rounded to whole segments): short, so the video plays early",
+    doc: "length of the first chunk of a chunked source (rounded to whole segments): short, so its upper rungs and storyboard start early (a video plays before it from its remux or lead rungs, unless its ladder has one rung)",
     default: "8",
     schema: int(1, 3600),
   },
