@@ -1,7 +1,8 @@
 import type Hls from "hls.js";
-import type { ErrorData, LevelSwitchedData, ManifestParsedData, SubtitleTracksUpdatedData } from "hls.js";
+import type { ErrorData, LevelSwitchedData, ManifestLoadedData, ManifestParsedData, SubtitleTracksUpdatedData } from "hls.js";
 import type { LevelInfo, Piece, PlayerContext } from "./events.js";
 import { listenDom } from "../shared/dom.js";
+import { type Choices, reloadInPlace, restoreChoices } from "./master-reload.js";
 import { describeFatal, recoveryFor } from "./recovery.js";
 
 type HlsClass = typeof Hls;
@@ -29,6 +30,7 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let destroyed = false;
   let levels: LevelInfo[] = [];
+  let hlsCtor: HlsClass | null = null;
 
   const levelInfo = (i: number): LevelInfo | undefined => levels.find((l) => l.index === i);
 
@@ -49,58 +51,74 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
           bus.emit("fatal", { kind: "unsupported", message: describeFatal("unsupported") });
           return;
         }
-        hls = new HlsCtor({
-          // The worker is shipped as a same-origin file (see web/vite.config.ts) so the CSP needs no blob: workers.
-          workerPath: "/assets/hls.worker.js",
-          enableWorker: true,
-          // A video still being transcoded has an EVENT playlist; viewers start at the beginning, not the live edge.
-          startPosition: startAt ?? 0,
-          capLevelToPlayerSize: true,
-          backBufferLength: 90,
-          // Segment errors: 5 quiet retries, 1+2+4+4+4 s, instead of the default 6 up to 8 s apart (31 s). With one
-          // more restart in recovery.ts a viewer whose network is really gone hears about it after ~30 s, not 90.
-          fragLoadPolicy: {
-            default: {
-              maxTimeToFirstByteMs: 10_000,
-              maxLoadTimeMs: 120_000,
-              timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
-              errorRetry: {
-                maxNumRetry: 5,
-                retryDelayMs: 1000,
-                maxRetryDelayMs: 4000,
-                // hls.js does not retry status 0 while navigator.onLine (it assumes CORS); our segments are
-                // same-origin, so status 0 is a dropped connection and worth the same quiet retries.
-                shouldRetry: (config, count, _timeout, response, retry) =>
-                  retry || (!!config && count < config.maxNumRetry && response?.code === 0),
-              },
-            },
-          },
-        });
-        hls.on(HlsCtor.Events.MANIFEST_PARSED, (_e, data: ManifestParsedData) => {
-          levels = data.levels.map((l, index) => ({ index, height: l.height, width: l.width, bandwidth: l.bitrate }));
-          bus.emit("levels", { levels, native: false });
-          void autoplay();
-        });
-        hls.on(HlsCtor.Events.SUBTITLE_TRACKS_UPDATED, (_e, data: SubtitleTracksUpdatedData) => {
-          const tracks = data.subtitleTracks.map((t, index) => ({ index, name: t.name, language: t.lang ?? "" }));
-          bus.emit("subtitle-tracks", { tracks, native: false });
-        });
-        hls.on(HlsCtor.Events.LEVEL_SWITCHED, (_e, data: LevelSwitchedData) => {
-          const level = levelInfo(data.level);
-          if (level) bus.emit("level-switched", { level, auto: hls?.autoLevelEnabled ?? true });
-        });
-        hls.on(HlsCtor.Events.FRAG_BUFFERED, () => {
-          if (attempts.network || attempts.media) bus.emit("recovered", {});
-          attempts = { network: 0, media: 0 };
-        });
-        hls.on(HlsCtor.Events.ERROR, (_e, data: ErrorData) => onError(data));
+        hlsCtor = HlsCtor;
+        hls = create(HlsCtor, startAt ?? 0, null);
+        const fresh = hls;
         // Attach first, load on MEDIA_ATTACHED: play() is then never called before the MediaSource is the
         // <video>'s source (otherwise the attach aborts it: "interrupted by a new load request").
-        hls.once(HlsCtor.Events.MEDIA_ATTACHED, () => hls?.loadSource(url));
-        hls.attachMedia(video);
+        fresh.once(HlsCtor.Events.MEDIA_ATTACHED, () => fresh.loadSource(url));
+        fresh.attachMedia(video);
       },
       () => bus.emit("fatal", { kind: "network", message: describeFatal("network"), detail: "could not load the player code" }),
     );
+  }
+
+  /** An hls.js instance with our settings and listeners; `keep` when it replaces one (reloadMaster). */
+  function create(HlsCtor: HlsClass, startPosition: number, keep: Choices | null): Hls {
+    const next = new HlsCtor({
+      // The worker is shipped as a same-origin file (see web/vite.config.ts) so the CSP needs no blob: workers.
+      workerPath: "/assets/hls.worker.js",
+      enableWorker: true,
+      // A video still being transcoded has an EVENT playlist; viewers start at the beginning, not the live edge.
+      startPosition,
+      // A reload carries the bandwidth measured so far, so ABR does not start again from its default guess.
+      ...(keep ? { abrEwmaDefaultEstimate: keep.bandwidth } : {}),
+      capLevelToPlayerSize: true,
+      backBufferLength: 90,
+      // Segment errors: 5 quiet retries, 1+2+4+4+4 s, instead of the default 6 up to 8 s apart (31 s). With one
+      // more restart in recovery.ts a viewer whose network is really gone hears about it after ~30 s, not 90.
+      fragLoadPolicy: {
+        default: {
+          maxTimeToFirstByteMs: 10_000,
+          maxLoadTimeMs: 120_000,
+          timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
+          errorRetry: {
+            maxNumRetry: 5,
+            retryDelayMs: 1000,
+            maxRetryDelayMs: 4000,
+            // hls.js does not retry status 0 while navigator.onLine (it assumes CORS); our segments are
+            // same-origin, so status 0 is a dropped connection and worth the same quiet retries.
+            shouldRetry: (config, count, _timeout, response, retry) =>
+              retry || (!!config && count < config.maxNumRetry && response?.code === 0),
+          },
+        },
+      },
+    });
+    next.on(HlsCtor.Events.MANIFEST_PARSED, (_e, data: ManifestParsedData) => {
+      levels = data.levels.map((l, index) => ({ index, height: l.height, width: l.width, bandwidth: l.bitrate }));
+      bus.emit("levels", { levels, native: false });
+      // A reload keeps what the viewer chose and whether the video plays; the <video> never stopped.
+      if (keep) restoreChoices(next, keep);
+      else void autoplay();
+    });
+    next.on(HlsCtor.Events.SUBTITLE_TRACKS_UPDATED, (_e, data: SubtitleTracksUpdatedData) => {
+      const tracks = data.subtitleTracks.map((t, index) => ({ index, name: t.name, language: t.lang ?? "" }));
+      bus.emit("subtitle-tracks", { tracks, native: false });
+    });
+    next.on(HlsCtor.Events.LEVEL_SWITCHED, (_e, data: LevelSwitchedData) => {
+      const level = levelInfo(data.level);
+      if (level) bus.emit("level-switched", { level, auto: next.autoLevelEnabled });
+    });
+    next.on(HlsCtor.Events.FRAG_BUFFERED, () => {
+      if (attempts.network || attempts.media) bus.emit("recovered", {});
+      attempts = { network: 0, media: 0 };
+    });
+    next.on(HlsCtor.Events.MANIFEST_LOADED, (_e, data: ManifestLoadedData) => {
+      const shape = { variants: data.levels.length, audio: data.audioTracks.length, subtitles: data.subtitles?.length ?? 0 };
+      bus.emit("master", { url: data.url, shape });
+    });
+    next.on(HlsCtor.Events.ERROR, (_e, data: ErrorData) => onError(data));
+    return next;
   }
 
   function onError(data: ErrorData): void {
@@ -155,6 +173,11 @@ export function createEngine(ctx: PlayerContext, opts: { hls: Promise<HlsClass> 
       hls.subtitleTrack = index;
     },
     retry: ({ at }) => restart(at),
+    "reload-master": () => {
+      if (!hls || !hlsCtor || !src) return;
+      const Ctor = hlsCtor;
+      hls = reloadInPlace(hls, src, (start, keep) => create(Ctor, start, keep));
+    },
   });
   const offDom = listenDom(video, {
     error: () => {

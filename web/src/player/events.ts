@@ -16,6 +16,13 @@ export interface SubtitleInfo {
   readonly language: string;
 }
 
+/** How many entries of each kind a master playlist names. */
+export interface MasterShape {
+  readonly variants: number;
+  readonly audio: number;
+  readonly subtitles: number;
+}
+
 /** Why playback stopped, in words a viewer understands; the error overlay is the one place that shows it. */
 export type FatalKind = "network" | "media" | "unsupported" | "not-found" | "failed" | "other";
 
@@ -27,6 +34,10 @@ export interface PlayerEvents {
   levels: { readonly levels: readonly LevelInfo[]; readonly native: boolean };
   /** A rendition is now playing (`auto` says whether ABR chose it). */
   "level-switched": { readonly level: LevelInfo; readonly auto: boolean };
+  /** hls.js loaded a master playlist (again after `reload-master`). */
+  master: { readonly url: string; readonly shape: MasterShape };
+  /** The master grew (the whole ladder is in): load it again without interrupting playback. */
+  "reload-master": Record<string, never>;
   /** A viewer chose a rendition; -1 is Auto. */
   "select-level": { readonly index: number };
   /** The engine knows the subtitle tracks of the master (none: the captions menu hides). */

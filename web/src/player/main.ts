@@ -10,6 +10,7 @@ import { createErrorOverlay } from "./error-overlay.js";
 import type { Piece, PlayerContext, PlayerEvents } from "./events.js";
 import { createFullscreen } from "./fullscreen.js";
 import { createHelpDialog } from "./help-dialog.js";
+import { createLadderUpgrade } from "./ladder-upgrade.js";
 import { createQoe } from "./qoe.js";
 import { createQualityMenu } from "./quality-menu.js";
 import { createResume } from "./resume-piece.js";
@@ -46,6 +47,7 @@ function start(): void {
     createHelpDialog(ctx),
     createResume(ctx, startAt),
     createQoe(ctx),
+    createLadderUpgrade(ctx),
     createEngine(ctx, { hls, startAt }),
   ];
   window.addEventListener("pagehide", (e) => {
