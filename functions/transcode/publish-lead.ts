@@ -41,6 +41,11 @@ export async function publishLead(deps: Deps, plan: Plan): Promise<{ first: bool
       if (await deps.store.exists(jobKeys.ready(vid))) return none;
       const lead = await readJson<LeadProgress>(deps, leadPartialKey(vid));
       if (!lead) return none;
+      const rungs = leadRungs(plan);
+      const prefix = streamPrefix(vid);
+      // The final publish ran (the ready marker comes later, in finalize): its VOD playlists are the last word. The
+      // published counter cannot tell, as the final publish counts chunks there, fewer than the lead's segments.
+      if ((await deps.store.getText(prefix + names.mediaPlaylist(rungs[0]!.name)))?.includes("#EXT-X-ENDLIST")) return none;
       let audio: AudioManifest | null = null;
       let audioSeconds = Number.POSITIVE_INFINITY;
       if (plan.probe.audio) {
@@ -51,7 +56,6 @@ export async function publishLead(deps: Deps, plan: Plan): Promise<{ first: bool
           audioSeconds = audio.segments.reduce((t, s) => t + s.duration, 0);
         }
       }
-      const rungs = leadRungs(plan);
       const ref = lead.rungs[rungs[0]!.name] ?? [];
       let n = 0;
       for (let end = 0; n < ref.length; n++) {
@@ -61,7 +65,6 @@ export async function publishLead(deps: Deps, plan: Plan): Promise<{ first: bool
       const before = await deps.state.published(vid).catch(() => 0);
       if (n === 0 || n <= before) return none;
 
-      const prefix = streamPrefix(vid);
       const videoSeconds = ref.slice(0, n).reduce((t, s) => t + s.duration, 0);
       const audioSegments = audio ? segmentsUntil(audio.segments, videoSeconds) : [];
       const audioRate = audio ? Math.max(AUDIO_BITRATE, measureBandwidth(audioSegments).peak) : 0;

@@ -18,7 +18,7 @@ import { decode, markerOffset } from "./clients/ffmpeg.js";
 import { gstreamer, vlc, type GstPipeline } from "./clients/native.js";
 import { eventStates, recordGrowth, startReplay, type Replay, type Snapshot } from "./progressive.js";
 import { checkStream } from "./rfc8216.js";
-import { readMedia, readStream, type Stream } from "./stream.js";
+import { mediaTags, parsePlaylist, readMedia, readStream, type ParsedMaster, type Stream } from "./stream.js";
 
 /** The cases every client plays: the five uploads, and the chunked one replayed while its playlists grow. */
 const PROGRESSIVE = "progressive";
@@ -171,12 +171,21 @@ describe.concurrent("strict RFC 8216 check", () => {
   });
 });
 
-/** A Stream built from a recorded state's playlists (segments fetched now: they never change once named). */
+/**
+ * A Stream built from a recorded state: its master and the playlists that master named then (segments fetched now:
+ * they never change once named). Not the live master: a growing video's master names fewer rungs than the final one.
+ */
 async function snapshotStream(base: string, state: Snapshot): Promise<Stream> {
-  const live = await readStream(`${base}master.m3u8`);
-  const variants = await Promise.all(live.master.playlists.map((p) => readMedia(base, p.uri, state[p.uri])));
-  const audio = await Promise.all(live.audioTags.map((t) => readMedia(base, t.URI!, state[t.URI!])));
-  return { ...live, masterText: state["master.m3u8"]!, variants, audio };
+  const masterText = state["master.m3u8"]!;
+  const master = parsePlaylist<ParsedMaster>(masterText);
+  const audioTags = mediaTags(masterText).filter((t) => t.TYPE === "AUDIO");
+  const read = (uri: string) => {
+    if (!(uri in state)) throw new Error(`state names ${uri} but it was not recorded`);
+    return readMedia(base, uri, state[uri]);
+  };
+  const variants = await Promise.all(master.playlists.map((p) => read(p.uri)));
+  const audio = await Promise.all(audioTags.filter((t) => t.URI).map((t) => read(t.URI!)));
+  return { base: `${base}master.m3u8`, masterText, master, audioTags, variants, audio };
 }
 
 describe.concurrent("ffmpeg: every variant and audio rendition decoded", () => {

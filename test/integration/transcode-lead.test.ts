@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { publishLead } from "../../functions/transcode/publish-lead.js";
 import { leadSpans } from "../../functions/transcode/steps/lead.js";
 import type { Deps } from "../../functions/transcode/testing.js";
 import { parsePlan } from "../../lib/media/plan.js";
@@ -27,6 +28,8 @@ const tmp = mkdtempSync(join(tmpdir(), "estrena-tx-lead-"));
 const env = { SEGMENT_SECONDS: "2", CHUNK_SECONDS: "6", FIRST_CHUNK_SECONDS: "4", CHUNK_PARALLELISM: "1", X264_PRESET: "superfast" };
 /** Every media playlist the test's video had written, in order: [name, segment durations]. */
 const writes: [string, number[]][] = [];
+/** Every playlist (master too) written, in order: [file name, text]. */
+const texts: [string, string][] = [];
 /** Makes the audio job's ffmpeg runs read the source at its own pace (-re), so segments close one at a time. */
 let realtime = false;
 /** The first output of every ffmpeg run, in order. */
@@ -47,6 +50,7 @@ beforeAll(async () => {
       ...d.store,
       putText: async (key, text) => {
         await d.store.putText(key, text);
+        if (key.endsWith(".m3u8")) texts.push([key.slice(key.lastIndexOf("/") + 1), text]);
         const m = /\/(\w+)\.m3u8$/.exec(key);
         if (m && !text.includes("#EXT-X-STREAM-INF"))
           writes.push([m[1]!, [...text.matchAll(/^#EXTINF:([\d.]+),/gm)].map((x) => Number(x[1]))]);
@@ -72,6 +76,30 @@ const take = (type: string) => {
 };
 const seconds = (d: readonly number[]) => d.reduce((a, b) => a + b, 0);
 
+/**
+ * Replays the playlist writes of one video: once a media playlist is VOD it never goes back to EVENT, and each master
+ * written names only playlists that exist and are all of one type (EVENT while it grows, VOD at the end). Between master
+ * writes the playlists turn VOD one by one: a player may find either type on its next reload.
+ */
+function expectOneWay(log: readonly [string, string][]): void {
+  const now = new Map<string, string>();
+  const type = (t: string) => (t.includes("#EXT-X-ENDLIST") ? "VOD" : "EVENT");
+  let checks = 0;
+  for (const [file, text] of log) {
+    const was = now.get(file);
+    if (was && file !== "master.m3u8") expect(`${file}: ${type(was)} -> ${type(text)}`).not.toBe(`${file}: VOD -> EVENT`);
+    now.set(file, text);
+    if (file !== "master.m3u8") continue;
+    const named = [...text.matchAll(/^(\w+\.m3u8)$/gm), ...text.matchAll(/URI="(\w+\.m3u8)"/g)].map((m) => m[1]!);
+    const types = new Set(named.map((n) => `${now.has(n) ? type(now.get(n)!) : "missing"}`));
+    expect([...types], `a master naming ${named.join(" ")}`).toHaveLength(1);
+    expect(types.has("missing")).toBe(false);
+    checks++;
+  }
+  // The lead's master and the final one.
+  expect(checks).toBeGreaterThanOrEqual(2);
+}
+
 describe("non-standard input: lead rungs published segment by segment", () => {
   it("plays from the lead rungs and the audio before the first chunk is encoded, one segment at a time", async () => {
     const { videoId: vid, event } = await h.upload(await nonStandard("ns.ts", 12), "lead/ns.ts");
@@ -84,6 +112,7 @@ describe("non-standard input: lead rungs published segment by segment", () => {
 
     // Only the audio job (with the lead); chunk 0 is held back.
     writes.length = 0;
+    texts.length = 0;
     realtime = true;
     try {
       await h.deliver(take("dev.estrena.transcode.audio"));
@@ -137,6 +166,21 @@ describe("non-standard input: lead rungs published segment by segment", () => {
     expect(out.files).toContain("poster.jpg");
     expect(out.vtt.match(/-->/g)).toHaveLength(6);
     expect(await streamText(services.minio, `videos/${vid}/360p.m3u8`)).toContain("#EXT-X-ENDLIST");
+    expectOneWay(texts);
+
+    // A lead publish that runs late, after the final publish but before finalize writes the ready marker (the
+    // audio job's publisher and the last chunk's finalize race for the publish lock), leaves the VOD playlists alone.
+    const ready = `jobs/${vid}/ready.json`;
+    const record = await streamText(services.minio, ready);
+    await h.deps.store.remove([ready]);
+    const late = texts.length;
+    try {
+      expect((await publishLead(h.deps, plan)).first).toBe(false);
+    } finally {
+      await h.deps.store.putText(ready, record);
+    }
+    expect(texts.slice(late).map(([f]) => f)).toEqual([]);
+    expect(await streamText(services.minio, `videos/${vid}/240p.m3u8`)).toContain("#EXT-X-ENDLIST");
   }, 300_000);
 
   it("leads a silent source too: its lead job runs without audio and the video ends whole", async () => {
