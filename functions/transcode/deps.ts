@@ -20,6 +20,11 @@ export interface Deps {
   readonly emit: (event: CloudEvent<unknown>) => Promise<void>;
   /** Source downloads in progress in this process, by path, so parallel jobs of one video share one download. */
   readonly downloads: Map<string, Promise<void>>;
+  /**
+   * Videos whose upload event this process is planning now. MinIO sends every upload twice (a fast and a queued
+   * webhook target, tools/minio-bootstrap/setup.ts): the second delivery, seeing the first alive here, answers at once.
+   */
+  readonly planning: Set<string>;
   /** Prometheus metrics (lib/runtime/metrics.ts); absent in tests that do not look at them. */
   readonly metrics?: Metrics;
 }
@@ -41,6 +46,7 @@ export async function createDeps(
     ffmpeg: createFfmpegRunner(),
     emit: (event) => sendEvent(config.sink, event, overrides),
     downloads: new Map(),
+    planning: new Set(),
     ...(metrics ? { metrics } : {}),
     async close() {
       redis.disconnect();

@@ -14,6 +14,8 @@ export const jobKeys = {
   donePrefix: (videoId: string) => `jobs/${videoId}/done/`,
   done: (videoId: string, job: string) => `jobs/${videoId}/done/${job}.json`,
   plan: (videoId: string) => `jobs/${videoId}/plan.json`,
+  /** Written once the plan step has sent its jobs (and run a standard source's remux): the upload event's work is handed on. */
+  started: (videoId: string) => `jobs/${videoId}/started.json`,
   ready: (videoId: string) => `jobs/${videoId}/ready.json`,
   /** The audio segments uploaded so far while the audio job runs (an AudioManifest that only grows). */
   audioPartial: (videoId: string) => `jobs/${videoId}/audio-partial.json`,

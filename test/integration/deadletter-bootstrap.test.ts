@@ -14,7 +14,7 @@ import { deadLetterHandler } from "../../functions/deadletter/handler.js";
 import { parseConfig } from "../../lib/runtime/config.js";
 import { fillIdentityCredentials } from "../../lib/runtime/identities.js";
 import { createStorage } from "../../lib/runtime/storage.js";
-import { webhookEnv, WEBHOOK_ARN } from "../../tools/minio-bootstrap/setup.js";
+import { FAST_WEBHOOK_ARN, webhookEnv, WEBHOOK_ARN } from "../../tools/minio-bootstrap/setup.js";
 import { REPO_ROOT } from "../../lib/runtime/stack-settings.js";
 import { ensureBuilt, freePorts } from "../support/stack.js";
 
@@ -79,6 +79,7 @@ describe("container entry points against a real MinIO", () => {
     const n = (await s3.getBucketNotification("uploads")) as unknown as { QueueConfiguration: { Queue: string; Event: string[] }[] };
     expect(n.QueueConfiguration.map((q) => ({ queue: q.Queue, events: [...q.Event].sort() }))).toEqual([
       { queue: WEBHOOK_ARN, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] },
+      { queue: FAST_WEBHOOK_ARN, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] },
     ]);
   });
 

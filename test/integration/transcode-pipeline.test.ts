@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Deps, jobEvent } from "../../functions/transcode/testing.js";
+import { type Deps, handleEvent, jobEvent } from "../../functions/transcode/testing.js";
 import { parsePlan } from "../../lib/media/plan.js";
 import {
   harness,
@@ -206,6 +206,28 @@ describe("transcode: idempotency and recovery", () => {
     expect(ffmpegRuns).toBe(again);
     expect(h.videoEvents.slice(n).map((e) => e.type)).toEqual(["dev.estrena.video.ready"]);
     expect(h.queue).toEqual([]);
+  });
+
+  it("the second delivery of an upload (MinIO's queued target after the fast one) answers 202 at once, with no work", async () => {
+    const src = await source("twice.mp4", 4);
+    const { videoId: vid, event } = await h.upload(src, "twice.mp4");
+    // While the first delivery plans, in this process: the duplicate does not wait for it.
+    const first = h.deliver(event);
+    const during = await handleEvent(h.deps, event);
+    await first;
+    expect(during).toEqual({ status: 202 });
+    const jobs = h.queue.length;
+    expect(jobs).toBeGreaterThan(0);
+    expect(await exists(`jobs/${vid}/started.json`)).toBe(true);
+    // After the plan step handed its work on to the job events: no plan, no job, no reply.
+    const before = ffmpegRuns;
+    const events = h.videoEvents.length;
+    expect(await handleEvent(h.deps, event)).toEqual({ status: 202 });
+    expect(h.queue).toHaveLength(jobs);
+    expect(h.videoEvents).toHaveLength(events);
+    await drain();
+    expect(ffmpegRuns - before).toBeGreaterThan(0);
+    expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
   });
 
   it("completes after Redis is flushed in the middle, from what the bucket holds", async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { configVariables, parseConfig } from "../../lib/runtime/config.js";
-import { webhookEnv, WEBHOOK_TARGET_ID } from "../../tools/minio-bootstrap/setup.js";
+import { FAST_WEBHOOK_TARGET_ID, webhookEnv, WEBHOOK_TARGET_ID } from "../../tools/minio-bootstrap/setup.js";
 import { IDENTITIES, type IdentityName, identityVariables } from "../../lib/runtime/identities.js";
 import { readEnvFile, writeComposeEnv } from "../../tools/compose/env.js";
 import { ROOT, allManifests, ofKind } from "./support/manifests.js";
@@ -244,7 +244,11 @@ describe("MinIO webhook target: the manifests say what tools/minio-bootstrap/set
         .map((e) => [e.name, e.value ?? `secret:${e.valueFrom?.secretKeyRef?.key}`]),
     );
     const want = expected("http://ingest.estrena.svc.cluster.local/", "/var/lib/minio/events");
-    expect(webhook).toEqual({ ...want, [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`]: "secret:WEBHOOK_AUTH_TOKEN" });
+    expect(webhook).toEqual({
+      ...want,
+      [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`]: "secret:WEBHOOK_AUTH_TOKEN",
+      [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${FAST_WEBHOOK_TARGET_ID}`]: "secret:WEBHOOK_AUTH_TOKEN",
+    });
   });
 
   it("matches in compose, with the token from the generated env file", () => {
@@ -254,6 +258,7 @@ describe("MinIO webhook target: the manifests say what tools/minio-bootstrap/set
     const want = {
       ...expected("http://ingest:8080/", "/var/lib/minio/events"),
       [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${WEBHOOK_TARGET_ID}`]: "${WEBHOOK_AUTH_TOKEN:?}",
+      [`MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_${FAST_WEBHOOK_TARGET_ID}`]: "${WEBHOOK_AUTH_TOKEN:?}",
     };
     const webhook = Object.fromEntries(
       Object.entries(compose.services.minio.environment).filter(([k]) => k.startsWith("MINIO_NOTIFY_WEBHOOK_")),

@@ -9,7 +9,7 @@ import { createLogger } from "../../lib/runtime/log.js";
 import { createStorage } from "../../lib/runtime/storage.js";
 import { IDENTITY_NAMES, identityCredentials } from "../../lib/runtime/identities.js";
 import { provisionIdentities } from "./provision.js";
-import { WEBHOOK_ARN, setupBuckets } from "./setup.js";
+import { FAST_WEBHOOK_ARN, WEBHOOK_ARN, setupBuckets } from "./setup.js";
 
 /** MinIO may still be starting: try for about a minute before failing (the Job and compose retry further). */
 const ATTEMPTS = 30;
@@ -28,7 +28,12 @@ async function main(): Promise<void> {
       const admin = { endpoint: config.s3Endpoint, accessKey: config.s3AccessKey, secretKey: config.s3SecretKey, region: config.s3Region };
       await provisionIdentities(admin, identities, buckets);
       log.info(
-        { ...buckets, arn: WEBHOOK_ARN, endpoint: config.s3Endpoint, users: IDENTITY_NAMES.map((n) => identities[n].user) },
+        {
+          ...buckets,
+          arns: [WEBHOOK_ARN, FAST_WEBHOOK_ARN],
+          endpoint: config.s3Endpoint,
+          users: IDENTITY_NAMES.map((n) => identities[n].user),
+        },
         "buckets, notification and one MinIO user per service in place",
       );
       return;

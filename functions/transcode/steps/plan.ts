@@ -24,7 +24,11 @@ import { jobKeys, readJson, underLock } from "../work.js";
  * runs right here, in this request, instead of going out as an "audio" job and coming back through the broker: it is
  * what the first viewer waits for; its chunk jobs are sent once it has published. Otherwise the audio job is sent
  * with the chunk jobs and the reply is `video.processing`.
- * A duplicate upload event reuses the stored plan (and a remux already done is not redone).
+ * Every upload event comes twice (MinIO's fast and queued webhook targets, tools/minio-bootstrap/setup.ts). The
+ * duplicate answers at once, without a reply, when this process is planning the same video right now (if that
+ * delivery dies, with its process, the broker redelivers it) or when the work was already handed on to job events
+ * (the `started` marker). Otherwise, e.g. a redelivery after a crash, it reuses the stored plan (and a remux already
+ * done is not redone), waiting for the plan lock of another worker.
  */
 export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEvent<unknown> | null> {
   const { config } = deps;
@@ -33,8 +37,27 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   if (deriveId(upload.bucket, upload.key, upload.etag) !== vid) {
     throw new EstrenaError(ErrorCode.BadRequest, `video id ${vid} does not match (bucket, key, etag)`);
   }
+  // Checked and taken before any await, so two deliveries arriving together cannot both pass.
+  if (deps.planning.has(vid)) {
+    deps.log.info({ videoId: vid }, "duplicate upload event: this process is planning it already");
+    return null;
+  }
+  deps.planning.add(vid);
+  try {
+    return await planOnce(deps, upload, vid);
+  } finally {
+    deps.planning.delete(vid);
+  }
+}
+
+async function planOnce(deps: Deps, upload: UploadData, vid: string): Promise<CloudEvent<unknown> | null> {
+  const { config } = deps;
   const ready = await readJson<{ duration: number }>(deps, jobKeys.ready(vid));
   if (ready) return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
+  if ((await deps.store.getText(jobKeys.started(vid))) !== null) {
+    deps.log.info({ videoId: vid }, "duplicate upload event: its jobs were started already");
+    return null;
+  }
 
   const hops = startHops(upload.eventTime);
   let input: SourceInput | undefined;
@@ -66,6 +89,7 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   );
   if (!plan.passthrough) {
     await startJobs(deps, plan);
+    await markStarted(deps, vid);
     return processingEvent(plan);
   }
   // Not awaited before the remux starts: the router journals each event (an fsync) before it answers, 0.5 s on a
@@ -86,7 +110,13 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
   const failed = await processing;
   if (failed) throw failed;
   await chunks();
+  await markStarted(deps, vid);
   return reply;
+}
+
+/** From here on the job events (at-least-once in the broker) carry the work, so a duplicate upload event has none left. */
+async function markStarted(deps: Deps, vid: string): Promise<void> {
+  await deps.store.putText(jobKeys.started(vid), JSON.stringify({ at: new Date().toISOString() }));
 }
 
 function processingEvent(plan: Plan): CloudEvent<unknown> {

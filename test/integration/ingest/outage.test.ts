@@ -53,6 +53,32 @@ async function allCatalogued(prefix: string, ids: string[]): Promise<boolean | u
   return ids.every((id) => have.has(id)) ? true : undefined;
 }
 
+/** Deliveries at transcode's Trigger, per video id, for keys under `prefix`; each video's deliveries must share one event id. */
+function deliveries(prefix: string): Map<string, number> {
+  const n = new Map<string, number>();
+  const ids = new Map<string, string>();
+  for (const e of capture.events.filter((x) => x.data!.key.startsWith(`${prefix}/`))) {
+    const vid = e.data!.videoId;
+    expect(ids.get(vid) ?? e.id).toBe(e.id);
+    ids.set(vid, e.id);
+    n.set(vid, (n.get(vid) ?? 0) + 1);
+  }
+  return n;
+}
+
+describe("two webhook targets: the fast one delivers at once, the queued one whatever the fast one could not", () => {
+  it("with ingest up, each upload is delivered twice under one event id: once by each target", async () => {
+    const made = await uploadBatch("both", 3);
+    const seen = await waitFor("2 deliveries of each of the 3 uploads", () => {
+      const d = deliveries("both");
+      return [...d.values()].reduce((a, b) => a + b, 0) >= 6 ? d : undefined;
+    });
+    expect([...seen.keys()].sort()).toEqual(made.map((m) => m.id).sort());
+    expect([...seen.values()]).toEqual([2, 2, 2]);
+    await waitFor("MinIO's queue to drain", () => (queued() === 0 ? true : undefined), 30_000);
+  });
+});
+
 describe("ingest down: MinIO's queue_dir keeps every notification", () => {
   it(`uploads made while ingest is stopped (${OUTAGE_MS / 1000} s) are all delivered after it restarts`, async () => {
     await stack.stopService("ingest");
@@ -83,6 +109,12 @@ describe("ingest down: MinIO's queue_dir keeps every notification", () => {
     expect(videos.map((v) => v.id).sort()).toEqual(made.map((m) => m.id).sort());
     expect(videos.every((v) => v.status === "queued")).toBe(true);
     await waitFor("MinIO's queue to drain", () => (queued() === 0 ? true : undefined), 30_000);
+    // The fast target's POSTs failed while ingest was down and are not retried: the queued target delivered each once.
+    const once = await waitFor("12 deliveries at transcode's Trigger", () => {
+      const d = deliveries("outage");
+      return d.size >= 12 ? d : undefined;
+    });
+    expect([...once.values()]).toEqual(Array(12).fill(1));
   });
 
   it("notifications queued while ingest is down survive a MinIO restart too", async () => {
@@ -102,5 +134,12 @@ describe("ingest down: MinIO's queue_dir keeps every notification", () => {
         ),
       120_000,
     );
+    // MinIO started while the fast target's endpoint was down; the target works once ingest is back.
+    const [later] = await uploadBatch("after-restart", 1);
+    const d = await waitFor("both deliveries of an upload made after the restart", () => {
+      const n = deliveries("after-restart");
+      return (n.get(later!.id) ?? 0) >= 2 ? n : undefined;
+    });
+    expect([...d.values()]).toEqual([2]);
   });
 });
