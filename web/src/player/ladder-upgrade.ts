@@ -7,9 +7,12 @@ import type { MasterShape, Piece, PlayerContext } from "./events.js";
  * never reads a master twice. This piece notices the change and asks the engine to load the new master in place.
  */
 
-/** Looks at the master again this many times when the catalogue names more renditions than it serves: the gateway's
- * L1 keeps a master up to 5 s (gateway/lua/estrena/policy.lua). */
-export const LADDER_CHECKS = 4;
+/**
+ * Looks at the master again this many times when the catalogue names more renditions than it serves: the catalogue
+ * sends `ready` before it drops the gateway's L2 copy of the master (functions/catalogue/apply.ts), so a look at
+ * once can refill a replica's L1 with the old master, which it then keeps up to 5 s (gateway/lua/estrena/policy.lua).
+ */
+export const LADDER_CHECKS = 8;
 export const LADDER_CHECK_MS = 2000;
 
 /** The entries of a master playlist that a viewer could switch to. Pure. */
