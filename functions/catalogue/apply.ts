@@ -58,9 +58,10 @@ async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent):
     return;
   }
   const progressOnly = current !== null && onlyProgressChanged(current, next);
-  await store.save(next, { persist: !progressOnly, message: progressOnly ? "progress" : "status" });
-  // EVENT playlists became VOD playlists: drop what the gateway cached so viewers see ENDLIST now.
+  // EVENT playlists became VOD playlists (transcode wrote them before it sent ready): drop what the gateway cached
+  // before viewers hear of ready over SSE, so a player that re-reads the master at once gets the whole ladder.
   if (next.status === "ready") await store.invalidateStream(id, "playlists");
+  await store.save(next, { persist: !progressOnly, message: progressOnly ? "progress" : "status" });
   log.info({ videoId: id, kind: event.kind, status: next.status, progress: next.progress }, "video updated");
   // Sidecars uploaded before the video; the master transcode just wrote (first or final) gets the tracks.
   if (event.kind === "uploaded" && !current) await adoptSidecars(deps, next);
