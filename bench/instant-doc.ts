@@ -171,7 +171,9 @@ function verdicts(r: Result): string[] {
       : []),
     ...(std.length ? [`- First playable ≤ 2 s, standard, transcode in-process: worst ${s2(worst(std))} s — ${met(worst(std) <= 2)}.`] : []),
     ...(other.length
-      ? [`- First playable ≤ 8 s, non-standard: ${s1(worst(other))} s — ${met(worst(other) <= 8)} (engineer "nonstandard"'s path).`]
+      ? [
+          `- First playable ≤ 8 s, non-standard: ${s1(worst(other))} s — ${met(worst(other) <= 8)}: the lead rungs, encoded from the start and published segment by segment.`,
+        ]
       : []),
     `- Stalls at first playable: standard ${s1(stalls(std))} s (goal 0) — ${met(stalls(std) === 0)}${other.length ? `; non-standard ${s1(stalls(other))} s (goal ≤ 2) — ${met(stalls(other) <= 2)}` : ""}.`,
     ...(cs ? [`- Ladder CPU ≤ 0.4× baseline, standard: ${s2(ratio(cs))}× — ${met(ratio(cs) <= 0.4)}.`] : []),
