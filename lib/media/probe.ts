@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { DEMUXER_WHITELIST, checkProbe, sniff, type Limits, type ProbeResult, type Source } from "./probe-check.js";
-import { fileInput, inputProtocols, type SourceInput } from "./source-input.js";
+import { ErrorCode, EstrenaError } from "../contracts/errors.js";
+import { fileInput, inputProtocols, sourceUnreachable, type SourceInput } from "./source-input.js";
 
 /** Bytes read to classify a file before ffprobe sees it. */
 const SNIFF_BYTES = 4096;
@@ -28,6 +29,9 @@ export async function probeInput(input: SourceInput, limits: Limits, signal?: Ab
     return { source: checkProbe(null, kind, input.size, limits), result: {} };
   }
   const { result, stderr } = await ffprobe(input.url, signal);
+  if (!result && inputProtocols(input.url) !== "file" && sourceUnreachable(stderr)) {
+    throw new EstrenaError(ErrorCode.Unavailable, "the upload could not be read from storage", true);
+  }
   return { source: checkProbe(result, kind, input.size, limits, stderr), result: result ?? {} };
 }
 

@@ -47,3 +47,15 @@ export function inputProtocols(url: string): string {
 export function pinnedInput(url: string, demuxer: string): string[] {
   return ["-protocol_whitelist", inputProtocols(url), "-format_whitelist", demuxer, "-f", demuxer];
 }
+
+/**
+ * What ffmpeg and ffprobe print when the URL of a source could not be read (MinIO restarting, down or refusing):
+ * a transient failure to retry, never a verdict on the file.
+ */
+const UNREACHABLE =
+  /Connection refused|Connection reset|Connection timed out|Server returned 5\d\d|Server returned 5XX|HTTP error 5\d\d|Network is unreachable|Input\/output error|Failed to resolve hostname/i;
+
+/** Whether a failed run of ffmpeg or ffprobe (its error text) could not read its URL: the network, not the media. Pure. */
+export function sourceUnreachable(errorText: string): boolean {
+  return UNREACHABLE.test(errorText);
+}

@@ -14,6 +14,7 @@ import { chunkRungs, chunkView, readingFrom } from "../../../lib/media/lead.js";
 import type { Plan } from "../../../lib/media/plan.js";
 import { expectedJobs } from "../publish.js";
 import { spriteName } from "../../../lib/media/thumbnails.js";
+import { sourceUnreachable } from "../../../lib/media/source-input.js";
 import { remoteSource } from "../source.js";
 import { doneJobs, jobKeys, underLock, type ChunkManifest } from "../work.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
@@ -125,11 +126,11 @@ function regularTiles(chunk: Chunk, seg: number): { start: number; duration: num
 
 /**
  * A failed decode of a remuxed source: the top rung is already published, so the video must fail (and be withdrawn)
- * rather than be retried into the same error. Other failures (killed, disk full) stay retryable.
+ * rather than be retried into the same error. Other failures (killed, disk full, storage unreachable) stay retryable.
  */
 function damagedSource(err: unknown, at: number): unknown {
   const text = err instanceof Error ? err.message : String(err);
-  if (!DECODE_ERROR.test(text)) return err;
+  if (!DECODE_ERROR.test(text) || sourceUnreachable(text)) return err;
   const m = Math.floor(at / 60);
   const s = String(Math.floor(at % 60)).padStart(2, "0");
   return new EstrenaError(ErrorCode.Truncated, `the video stream is damaged after ${m}:${s}: a full decode failed`, false, { cause: err });
