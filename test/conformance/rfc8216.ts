@@ -101,8 +101,12 @@ function checkMedia(p: MediaPlaylist, t: TrackTiming, kind: "video" | "audio", f
       problems.push(`${p.uri}: EXTINF ${s.duration} of ${s.uri} rounds above TARGETDURATION ${target} (RFC 8216 4.3.3.1)`);
   if (final && (p.parsed.playlistType !== "VOD" || !p.parsed.endList))
     problems.push(`${p.uri}: a finished video must be PLAYLIST-TYPE VOD with EXT-X-ENDLIST`);
-  if (!final && (p.parsed.playlistType !== "EVENT" || p.parsed.endList))
-    problems.push(`${p.uri}: a growing video must be PLAYLIST-TYPE EVENT without EXT-X-ENDLIST`);
+  // While the video grows, each playlist is EVENT without ENDLIST, or already ended (VOD with ENDLIST): the final
+  // publish turns the playlists VOD one by one before it writes the new master.
+  const growing = p.parsed.playlistType === "EVENT" && !p.parsed.endList;
+  const ended = p.parsed.playlistType === "VOD" && p.parsed.endList;
+  if (!final && !growing && !ended)
+    problems.push(`${p.uri}: a growing video must be PLAYLIST-TYPE EVENT without EXT-X-ENDLIST, or VOD with it`);
   if (!/^#EXT-X-VERSION:([6-9]|\d\d)/m.test(p.text)) problems.push(`${p.uri}: EXT-X-MAP needs EXT-X-VERSION 6 or later (RFC 8216 7)`);
   const ts = t.track.timescale;
   t.fragments.forEach((f, i) => {
