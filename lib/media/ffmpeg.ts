@@ -1,6 +1,7 @@
 import ffmpeg from "fluent-ffmpeg";
 import { ErrorCode, EstrenaError } from "../contracts/errors.js";
 import type { FfmpegCommand } from "./ffmpeg-args.js";
+import { withoutUrlQueries } from "./source-input.js";
 
 export interface RunOptions {
   /** Seconds of media this run produces; progress is time-done / this, clamped to 0..1. */
@@ -57,7 +58,7 @@ export function createFfmpegRunner(): FfmpegRunner {
         reject(
           new EstrenaError(
             aborted ? ErrorCode.Unavailable : ErrorCode.Internal,
-            `${aborted ? "ffmpeg aborted" : err.message}\n${stderr.join("\n")}`,
+            withoutUrlQueries(`${aborted ? "ffmpeg aborted" : err.message}\n${stderr.join("\n")}`),
             true,
             {
               cause: err,

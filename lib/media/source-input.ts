@@ -59,3 +59,11 @@ const UNREACHABLE =
 export function sourceUnreachable(errorText: string): boolean {
   return UNREACHABLE.test(errorText);
 }
+
+/**
+ * An error text with every URL's query string cut off: a presigned source URL carries its signature there, and
+ * ffmpeg's errors (which reach logs and failed events) name their input. Pure.
+ */
+export function withoutUrlQueries(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s'"?]*)\?[^\s'"]*?(?=:?(?:[\s'"]|$))/gi, "$1");
+}

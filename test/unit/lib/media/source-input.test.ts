@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputProtocols, sourceUnreachable } from "../../../../lib/media/source-input.js";
+import { inputProtocols, sourceUnreachable, withoutUrlQueries } from "../../../../lib/media/source-input.js";
 
 describe("sourceUnreachable: storage down is retried, a damaged file is not", () => {
   it.each([
@@ -20,5 +20,20 @@ describe("sourceUnreachable: storage down is retried, a damaged file is not", ()
     expect(inputProtocols("http://minio:9000/x")).toBe("http,tcp");
     expect(inputProtocols("https://s3.example/x")).toBe("https,tls,tcp");
     expect(inputProtocols("/tmp/x.mp4")).toBe("file");
+  });
+});
+
+describe("withoutUrlQueries: a presigned URL's signature never reaches a log or an event", () => {
+  it.each([
+    [
+      "http://127.0.0.1:9000/uploads/a.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=transcode%2F20261201&X-Amz-Signature=abc: Invalid data",
+      "http://127.0.0.1:9000/uploads/a.mp4: Invalid data",
+    ],
+    ["Input #0, mov, from 'https://s3.example/u/b.mp4?X-Amz-Signature=1':", "Input #0, mov, from 'https://s3.example/u/b.mp4':"],
+    ["ffmpeg exited with code 1: moov atom not found", "ffmpeg exited with code 1: moov atom not found"],
+    ["a question? with no URL", "a question? with no URL"],
+  ])("%s", (text, clean) => {
+    expect(withoutUrlQueries(text)).toBe(clean);
+    expect(withoutUrlQueries(text)).not.toMatch(/X-Amz/);
   });
 });
