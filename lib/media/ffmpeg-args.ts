@@ -3,6 +3,7 @@ import type { Rung } from "./ladder.js";
 import { forcedKeyframes } from "./cuts.js";
 import { encodedRungs, type Plan } from "./plan.js";
 import { spriteLayout, spriteName } from "./thumbnails.js";
+import { inputProtocols } from "./source-input.js";
 
 /** An ffmpeg invocation as data: one input, an optional filter graph, and outputs each with their own options. */
 export interface FfmpegCommand {
@@ -293,13 +294,13 @@ export function toArgv(cmd: FfmpegCommand): string[] {
   return out;
 }
 
-/** ffprobe arguments for an untrusted file: local file only, accepted demuxers only, JSON out. */
+/** ffprobe arguments for an untrusted source (a path or a URL): its own protocols and accepted demuxers only, JSON out. */
 export function probeArgs(path: string, whitelist: string): string[] {
   return [
     "-v",
     "error",
     "-protocol_whitelist",
-    "file",
+    inputProtocols(path),
     "-format_whitelist",
     whitelist,
     "-show_format",

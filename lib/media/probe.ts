@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { DEMUXER_WHITELIST, checkProbe, sniff, type Limits, type ProbeResult, type Source } from "./probe-check.js";
 import { ErrorCode, EstrenaError } from "../contracts/errors.js";
+import { probeArgs } from "./ffmpeg-args.js";
 import { fileInput, inputProtocols, sourceUnreachable, type SourceInput } from "./source-input.js";
 
 /** Bytes read to classify a file before ffprobe sees it. */
@@ -36,8 +37,7 @@ export async function probeInput(input: SourceInput, limits: Limits, signal?: Ab
 }
 
 function ffprobe(url: string, signal?: AbortSignal): Promise<{ result: ProbeResult | null; stderr: string }> {
-  const args = ["-v", "error", "-protocol_whitelist", inputProtocols(url), "-format_whitelist", DEMUXER_WHITELIST];
-  args.push("-show_format", "-show_streams", "-of", "json", url);
+  const args = probeArgs(url, DEMUXER_WHITELIST);
   return new Promise((resolve, reject) => {
     execFile("ffprobe", args, { maxBuffer: 16 << 20, timeout: 60_000, signal }, (err, stdout, stderr) => {
       if (signal?.aborted) return reject(err);

@@ -257,7 +257,8 @@ describe("ffmpeg arguments", () => {
     expect(gopFrames({ ...plan.rungs[0]!, fps }, seg)).toBe(want);
   });
 
-  it("probe: local file only, accepted demuxers only", () => {
+  it("probe: the source's own protocols only (a URL: http over tcp), accepted demuxers only", () => {
+    expect(probeArgs("http://minio:9000/u/a.mp4?X-Amz-Signature=s", "mov")).toContain("http,tcp");
     expect(probeArgs("/w/src", "mov,matroska")).toEqual([
       "-v",
       "error",
