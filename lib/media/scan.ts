@@ -1,16 +1,18 @@
 import { execFile } from "node:child_process";
+import { readCues } from "./mkv-index.js";
 import { readMoov, videoPackets, type IndexPacket } from "./mp4-index.js";
 import type { ProbeResult, Source } from "./probe-check.js";
 import { pinnedInput, type SourceInput } from "./source-input.js";
 import type { StandardFacts } from "./standard.js";
 
-/** How the keyframes were found: from the MP4 index (a few ranged reads) or by a packet scan of the whole file. */
+/** How the keyframes were found: from the file's index (a few ranged reads) or by a packet scan of the whole file. */
 export type ScanMethod = "index" | "packets";
 
 /**
  * What the standard-input check needs beyond the probe's format: the stream fields the probe already read (profile,
  * bit depth, field order, audio profile and rate) and the video's keyframe times and sizes. For MP4/MOV those come
- * from the index in moov (mp4-index.ts): a few ranged reads, whatever the length. Otherwise, or when the index does
+ * from the index in moov (mp4-index.ts), for Matroska from its Cues (mkv-index.ts): a few ranged reads, whatever the
+ * length. Otherwise, or when the index does
  * not answer, a packet scan reads every packet header through the demuxer (decoding nothing, but reading the whole
  * file: about 0.4 s a minute of 8 Mb/s 1080p on disk). Same safety options as the probe, demuxer pinned.
  */
@@ -22,7 +24,7 @@ export async function scanSource(
   index?: Promise<IndexPacket[] | null>,
 ): Promise<{ facts: StandardFacts; method: ScanMethod }> {
   const details = probe as Details;
-  const indexed = source.demuxer === "mov" ? await (index ?? indexScan(input)) : null;
+  const indexed = INDEXED.has(source.demuxer) ? await (index ?? indexScan(input)) : null;
   if (indexed) return { facts: standardFacts(source, details, packetScan(indexed, source.duration)), method: "index" };
   const packets = await ffprobe(
     [...pinnedInput(input.url, source.demuxer), "-select_streams", "v:0", "-show_entries", "packet=pts_time,size,flags"],
@@ -32,12 +34,18 @@ export async function scanSource(
   return { facts: standardFacts(source, details, parsePackets(packets, source.duration)), method: "packets" };
 }
 
+/** The demuxers whose files carry an index that indexScan reads. */
+const INDEXED: ReadonlySet<string> = new Set(["mov", "matroska"]);
+const EBML_MAGIC = [0x1a, 0x45, 0xdf, 0xa3];
+
 /**
- * The video packets from the MP4 index; null when it cannot answer (the packet scan then does). Never throws, so the
- * plan step can start it beside the probe (a file that is not an MP4 costs one 16-byte read).
+ * The video packets from the file's index (MP4's moov, Matroska's Cues); null when it cannot answer (the packet scan
+ * then does). Never throws, so the plan step can start it beside the probe (a file with neither costs two small reads).
  */
 export async function indexScan(input: SourceInput): Promise<IndexPacket[] | null> {
   try {
+    const magic = await input.read(0, EBML_MAGIC.length);
+    if (EBML_MAGIC.every((b, i) => magic[i] === b)) return await readCues(input.read, input.size);
     const moov = await readMoov(input.read, input.size);
     const packets = moov ? videoPackets(moov) : null;
     return packets && packets.length > 0 ? packets : null;

@@ -11,7 +11,8 @@ import { harness, inspect, lavfi, startServices, streamText, type Harness, type 
  * index and remuxes it through a presigned URL with range requests, so the first playable publish never waits for a
  * download. The upload event alone (no job delivered) must end in `video.playable`, with no download, no copy of the
  * source on the worker's disk, a few ranged reads of the index, and ffmpeg allowed nothing but http for its input.
- * Real MinIO, Redis and ffmpeg; the source's moov is at the end (not faststart), the harder case for ranged reads.
+ * Real MinIO, Redis and ffmpeg; the MP4 source's moov is at the end (not faststart), the harder case for ranged reads;
+ * a Matroska one has its Cues at the end, as recorders write them.
  */
 let services: Services;
 let h: Harness;
@@ -101,5 +102,32 @@ describe("standard input read in place", () => {
     expect(out.renditions.map((r) => r.name)).toEqual(["360p"]);
     expect(out.renditions[0]!.keyframes).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(out.audio?.channels).toBe(2);
+  });
+
+  it("a Matroska recording (OBS's default) too: its keyframes from the Cues at the end, a few ranged reads", async () => {
+    for (const seen of [downloads, ranges, commands]) seen.length = 0;
+    const src = await lavfi(join(tmp, "recording.mkv"), 8, "testsrc2=size=640x360:rate=30", "sine=frequency=440:sample_rate=48000", [
+      ...["-c:v", "libx264", "-preset", "superfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "30", "-bf", "2"],
+      ...["-c:a", "aac", "-ac", "2", "-b:a", "96k"],
+    ]);
+    const size = statSync(src).size;
+    const { videoId: vid, event } = await h.upload(src, "ranged/recording.mkv");
+    await h.deliver(event);
+
+    const types = h.videoEvents.filter((e) => (e.data as { videoId?: string }).videoId === vid).map((e) => e.type);
+    expect(types).toContain("dev.estrena.video.playable");
+    expect(downloads).toEqual([]);
+    // Sniff, the EBML magic, the head (SeekHead, Info, Tracks), the Cues: never the clusters.
+    expect(ranges.length).toBeLessThanOrEqual(6);
+    expect(ranges.reduce((n, r) => n + r.length, 0)).toBeLessThan(size / 4);
+    expect(ranges.some((r) => r.offset > size / 2)).toBe(true);
+    const remux = commands.find((c) => c.outputs.some((o) => o.options.includes("copy")));
+    const opts = remux!.input.options;
+    expect(opts[opts.indexOf("-f") + 1]).toBe("matroska");
+
+    const plan = parsePlan(JSON.parse(await streamText(services.minio, `jobs/${vid}/plan.json`)));
+    expect(plan.passthrough?.cuts).toEqual([0, 2, 4, 6]);
+    const out = await inspect(services.minio, vid);
+    expect(out.renditions[0]!.keyframes).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });
