@@ -9,7 +9,7 @@ import { createLogger } from "../lib/runtime/log.js";
 import { REPO_ROOT, SERVICE_PORTS, type Ports } from "../lib/runtime/stack-settings.js";
 
 /**
- * The whole path of one standard upload on the real native stack (`npm start`'s processes: MinIO with its webhook,
+ * The whole path of one upload on the real native stack (`npm start`'s processes: MinIO with its webhook,
  * ingest, the event router, transcode, the catalogue, nginx with its Redis cache), each source on a fresh stack.
  * Times are seconds after the upload completed (the S3 PUT answered), per hop: MinIO's notification, ingest and the
  * router (to the plan step's start, from MinIO's eventTime and transcode's "first playable" log line), transcode's
@@ -18,8 +18,10 @@ import { REPO_ROOT, SERVICE_PORTS, type Ports } from "../lib/runtime/stack-setti
  */
 export interface WholePath {
   readonly label: string;
-  /** Seconds after the upload completed. */
-  readonly delivered: number;
+  /** Remuxed (standard input); older runs' rows, all standard, lack it. */
+  readonly standard?: boolean;
+  /** Seconds after the upload completed; null when transcode logged no hop line (the lead path logs none). */
+  readonly delivered: number | null;
   readonly hops: Readonly<Record<string, number>>;
   readonly catalogue: number;
   readonly gateway: number;
@@ -56,8 +58,11 @@ async function stack(dir: string): Promise<StackHandle> {
   return startStack({ env, stateDir: dir, ports, log: createLogger("bench-stack", "warn") });
 }
 
-/** Uploads `src` to a fresh stack and follows it to first playable through the gateway; the stack is stopped after. */
-export async function wholePath(label: string, src: string): Promise<WholePath> {
+/**
+ * Uploads `src` to a fresh stack and follows it to first playable through the gateway; the stack is stopped after.
+ * A standard source's remux logs every hop; for the rest (the lead rungs, another job) only the plan is timed.
+ */
+export async function wholePath(label: string, src: string, standard: boolean): Promise<WholePath> {
   const dir = mkdtempSync(join(tmpdir(), "estrena-bench-stack-"));
   const s = await stack(dir);
   try {
@@ -88,12 +93,18 @@ export async function wholePath(label: string, src: string): Promise<WholePath> 
       }
       if (await servesFirstSegment(gw, vid)) {
         const gateway = since();
-        const line = firstPlayableLine(join(dir, "logs", "transcode.log"), vid);
-        if (!line) throw new Error(`${label}: transcode logged no "first playable" line`);
+        const log = join(dir, "logs", "transcode.log");
+        const line = firstPlayableLine(log, vid);
+        const times = { catalogue: round2(catalogue), gateway: round2(gateway) };
+        if (!line) {
+          const planned = logTime(log, vid, '"planned"');
+          if (standard || planned === null) throw new Error(`${label}: transcode logged no "first playable" line`);
+          return { label, standard, delivered: null, hops: { planned: round2((planned - t0) / 1000) }, ...times };
+        }
         // One machine, one clock: the plan step's start against the upload's completion.
         const planStart = (Date.parse(line.startedAt) - t0) / 1000;
         const hops = Object.fromEntries(Object.entries(line.hopsMs).map(([k, ms]) => [k, round2(planStart + ms / 1000)]));
-        return { label, delivered: round2(planStart), hops, catalogue: round2(catalogue), gateway: round2(gateway) };
+        return { label, standard, delivered: round2(planStart), hops, ...times };
       }
     }
     throw new Error(`${label}: not playable through the gateway within ${WAIT_MS / 1000} s (logs in ${dir}/logs)`);
@@ -135,6 +146,17 @@ function firstPlayableLine(log: string, vid: string): HopLine | null {
     if (at < 0 || !raw.includes('"first playable"') || !raw.includes(vid)) continue;
     const o = JSON.parse(raw.slice(at)) as Partial<HopLine>;
     if (o.hopsMs && o.startedAt) return { startedAt: o.startedAt, hopsMs: o.hopsMs };
+  }
+  return null;
+}
+
+/** When transcode logged a line with `msg` (a quoted JSON string) for the video: epoch ms, or null. */
+function logTime(log: string, vid: string, msg: string): number | null {
+  for (const raw of readFileSync(log, "utf8").split("\n")) {
+    const at = raw.indexOf("{");
+    if (at < 0 || !raw.includes(`"msg":${msg}`) || !raw.includes(vid)) continue;
+    const time = Date.parse((JSON.parse(raw.slice(at)) as { time?: string }).time ?? "");
+    return Number.isFinite(time) ? time : null;
   }
   return null;
 }

@@ -5,7 +5,7 @@
  *    same video made non-standard (the same stream in MPEG-TS, which the standard check refuses);
  *  - upload complete → first playable for 1-, 10- and 60-minute standard sources and a 10-minute non-standard one,
  *    with the steps on the way, and the stalls of a viewer who opens the video in Chromium at that moment;
- *  - the same standard sources on the real native stack (MinIO notification, ingest, router, transcode, catalogue,
+ *  - the same sources on the real native stack (MinIO notification, ingest, router, transcode, catalogue,
  *    gateway cache), per hop, to the gateway serving the first segment (bench/instant-stack.ts).
  * Flags, to iterate on part of it: --only=1,10,60,ns (sources), --no-compare (reuse the last run's ladder comparison),
  * --no-stack (skip the whole-path runs), --quick (no 60-minute source).
@@ -143,9 +143,9 @@ async function main(): Promise<void> {
     }
 
     const whole: (WholePath & { load: string })[] = [];
-    for (const s of process.argv.includes("--no-stack") ? [] : sources.filter((x) => x.id !== "ns")) {
+    for (const s of process.argv.includes("--no-stack") ? [] : sources) {
       process.stdout.write(`whole path on the native stack: ${s.label}\n`);
-      whole.push({ ...(await wholePath(s.label, s.path)), load: readFileSync("/proc/loadavg", "utf8").trim() });
+      whole.push({ ...(await wholePath(s.label, s.path, s.id !== "ns")), load: readFileSync("/proc/loadavg", "utf8").trim() });
       process.stdout.write(`  ${JSON.stringify(whole.at(-1))}\n`);
     }
 
