@@ -114,6 +114,11 @@ export function packetScan(packets: readonly IndexPacket[], duration: number): P
   return { keyframes: order.map(([t]) => t), bitRate: duration > 0 ? Math.round((total * 8) / duration) : null, peakGopBitRate: peak };
 }
 
+/** The facts the probe alone gives: no keyframes, bitrates unknown (for `refusedByProbe`). Pure. */
+export function probeFacts(source: Source, probe: ProbeResult): StandardFacts {
+  return standardFacts(source, probe as Details, { keyframes: [], bitRate: null, peakGopBitRate: null });
+}
+
 /** Puts the probe, the stream details and the packet scan together. Pure. */
 export function standardFacts(source: Source, details: Details, scan: PacketScan): StandardFacts {
   const streams = details.streams ?? [];

@@ -60,6 +60,8 @@ interface Rule {
   /** Why the rule exists: the reason a refused source is encoded instead. */
   readonly why: string;
   readonly ok: (f: StandardFacts) => boolean;
+  /** Needs the keyframes and GOP sizes (the index or a packet scan); the others need the probe only. */
+  readonly scan?: true;
 }
 
 /** The detection table: every rule must hold for the video to be remuxed. */
@@ -103,6 +105,7 @@ export const STANDARD_RULES: readonly Rule[] = [
   },
   {
     name: "bitrate",
+    scan: true,
     why: `at most ${STANDARD_MAX_BITRATE / 1e6} Mb/s on average and ${STANDARD_MAX_GOP_BITRATE / 1e6} Mb/s in any GOP, for viewers' connections`,
     ok: (f) =>
       f.video.bitRate !== null &&
@@ -111,6 +114,7 @@ export const STANDARD_RULES: readonly Rule[] = [
   },
   {
     name: "keyframes",
+    scan: true,
     why: `a keyframe first and then at most every ${STANDARD_MAX_KEYFRAME_INTERVAL} s, where segments can be cut`,
     ok: (f) =>
       maxKeyframeGap(f.keyframes, f.duration) <= STANDARD_MAX_KEYFRAME_INTERVAL &&
@@ -133,6 +137,14 @@ export interface Verdict {
 export function standardVerdict(f: StandardFacts): Verdict {
   const refused = STANDARD_RULES.filter((r) => !r.ok(f)).map((r) => `${r.name}: ${r.why}`);
   return { standard: refused.length === 0, refused, audio: audioMode(f.audio) };
+}
+
+/**
+ * The rules that the probe alone refuses (`f`'s keyframes and bitrates are not read): a source refused here is
+ * encoded without reading its index or scanning its packets (an MPEG-TS file would be read whole for nothing). Pure.
+ */
+export function refusedByProbe(f: StandardFacts): string[] {
+  return STANDARD_RULES.filter((r) => !r.scan && !r.ok(f)).map((r) => `${r.name}: ${r.why}`);
 }
 
 /** AAC-LC stereo at 44.1 or 48 kHz is what our stereo rendition would be anyway, so it is copied. Pure. */

@@ -10,9 +10,9 @@ import { buildPlan, mediaOf, parsePlan, type Plan } from "../../../lib/media/pla
 import { planLadder } from "../../../lib/media/ladder.js";
 import { probeInput, type Probed } from "../../../lib/media/probe.js";
 import type { IndexPacket } from "../../../lib/media/mp4-index.js";
-import { indexScan, scanSource } from "../../../lib/media/scan.js";
+import { indexScan, probeFacts, scanSource } from "../../../lib/media/scan.js";
 import type { SourceInput } from "../../../lib/media/source-input.js";
-import { standardVerdict, type StandardFacts } from "../../../lib/media/standard.js";
+import { audioMode, refusedByProbe, standardVerdict, type StandardFacts } from "../../../lib/media/standard.js";
 import { hops as startHops, remoteSource } from "../source.js";
 import { readyEvent } from "./finalize.js";
 import { remuxStep } from "./remux.js";
@@ -142,16 +142,23 @@ async function remuxable(
 ): Promise<StandardFacts | undefined> {
   const probe = probed.source;
   if (probe.videoCodec !== "h264") return undefined;
-  const { facts, method } = await scanSource(input, probe, probed.result, undefined, index);
-  const verdict = standardVerdict(facts);
   const below = planLadder(probe.width, probe.height, probe.fps).some(
     (r) => Math.min(r.width, r.height) < Math.min(probe.width, probe.height),
   );
-  const refused = [
+  const refusedBy = (verdict: { refused: readonly string[]; audio: string }) => [
     ...verdict.refused,
     ...(verdict.audio === "encode" ? ["audio: not AAC-LC stereo"] : []),
     ...(below ? [] : ["ladder: no rung below"]),
   ];
+  // What the probe refuses needs no index or packet scan.
+  const early = probeFacts(probe, probed.result);
+  const refusedEarly = refusedBy({ refused: refusedByProbe(early), audio: audioMode(early.audio) });
+  if (refusedEarly.length > 0) {
+    deps.log.info({ videoId: vid, passthrough: false, refused: refusedEarly, keyframesFrom: "not read" }, "standard input check");
+    return undefined;
+  }
+  const { facts, method } = await scanSource(input, probe, probed.result, undefined, index);
+  const refused = refusedBy(standardVerdict(facts));
   deps.log.info({ videoId: vid, passthrough: refused.length === 0, refused, keyframesFrom: method }, "standard input check");
   return refused.length === 0 ? facts : undefined;
 }

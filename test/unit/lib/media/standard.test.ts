@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { audioMode, maxKeyframeGap, STANDARD_RULES, standardVerdict, type StandardFacts } from "../../../../lib/media/standard.js";
+import {
+  audioMode,
+  maxKeyframeGap,
+  refusedByProbe,
+  STANDARD_RULES,
+  standardVerdict,
+  type StandardFacts,
+} from "../../../../lib/media/standard.js";
 
 /** A typical phone export: 1080p30 H.264 High, keyframes every 2 s, 6 Mb/s, AAC-LC stereo 48 kHz. */
 const phone: StandardFacts = {
@@ -80,6 +87,23 @@ describe("standardVerdict: which sources are remuxed, and why the others are not
   it("has one reason for every rule, and unique names", () => {
     expect(new Set(STANDARD_RULES.map((r) => r.name)).size).toBe(STANDARD_RULES.length);
     for (const r of STANDARD_RULES) expect(r.why.length).toBeGreaterThan(10);
+  });
+});
+
+describe("refusedByProbe: what is refused before any index or packet is read", () => {
+  const unscanned = (change: Change) =>
+    facts({ ...change, keyframes: [], peakGopBitRate: null, video: { bitRate: null, ...change.video } });
+  it.each([
+    ["a phone export (its keyframes and bitrate still to read)", {}, []],
+    ["MPEG-TS", { demuxer: "mpegts" }, ["container"]],
+    ["HEVC in MP4", { video: { codec: "hevc", profile: "Main" } }, ["codec"]],
+    ["interlaced 4K", { video: { fieldOrder: "tt", width: 3840, height: 2160 } }, ["progressive", "size"]],
+  ] as [string, Change, string[]][])("%s", (_name, change, refusedBy) => {
+    expect(refusedByProbe(unscanned(change)).map((r) => r.split(": ")[0])).toEqual(refusedBy);
+  });
+
+  it("leaves only the bitrate and keyframe rules to the scan", () => {
+    expect(STANDARD_RULES.filter((r) => r.scan).map((r) => r.name)).toEqual(["bitrate", "keyframes"]);
   });
 });
 
