@@ -40,13 +40,16 @@ const EBML_MAGIC = [0x1a, 0x45, 0xdf, 0xa3];
 
 /**
  * The video packets from the file's index (MP4's moov, Matroska's Cues); null when it cannot answer (the packet scan
- * then does). Never throws, so the plan step can start it beside the probe (a file with neither costs two small reads).
+ * then does). Never throws, so the plan step can start it beside the probe (a file with neither costs a small read).
  */
 export async function indexScan(input: SourceInput): Promise<IndexPacket[] | null> {
   try {
-    const magic = await input.read(0, EBML_MAGIC.length);
-    if (EBML_MAGIC.every((b, i) => magic[i] === b)) return await readCues(input.read, input.size);
-    const moov = await readMoov(input.read, input.size);
+    // One read tells the two apart and is the MP4 walk's first box header too.
+    const head = await input.read(0, 16);
+    if (EBML_MAGIC.every((b, i) => head[i] === b)) return await readCues(input.read, input.size);
+    const read = (offset: number, length: number) =>
+      offset === 0 && length <= head.length ? Promise.resolve(head.subarray(0, length)) : input.read(offset, length);
+    const moov = await readMoov(read, input.size);
     const packets = moov ? videoPackets(moov) : null;
     return packets && packets.length > 0 ? packets : null;
   } catch {

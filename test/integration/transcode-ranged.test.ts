@@ -64,6 +64,7 @@ afterAll(async () => {
 
 describe("standard input read in place", () => {
   it("the upload event alone ends playable: ranged reads of the upload, never a download", async () => {
+    for (const seen of [downloads, ranges, commands]) seen.length = 0;
     // H.264 High with B-frames, keyframes every 1 s, AAC-LC stereo, moov written after the samples.
     const src = await lavfi(join(tmp, "tail-moov.mp4"), 8, "testsrc2=size=640x360:rate=30", "sine=frequency=440:sample_rate=48000", [
       ...["-c:v", "libx264", "-preset", "superfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "30", "-bf", "2"],
@@ -125,9 +126,11 @@ describe("standard input read in place", () => {
     const opts = remux!.input.options;
     expect(opts[opts.indexOf("-f") + 1]).toBe("matroska");
 
+    // Matroska shifts every track by the AAC priming (21 ms), so the video's keyframes are that late.
     const plan = parsePlan(JSON.parse(await streamText(services.minio, `jobs/${vid}/plan.json`)));
-    expect(plan.passthrough?.cuts).toEqual([0, 2, 4, 6]);
+    expect(plan.passthrough?.cuts[0]).toBeLessThan(0.1);
+    expect(plan.passthrough?.cuts.map(Math.round)).toEqual([0, 2, 4, 6]);
     const out = await inspect(services.minio, vid);
-    expect(out.renditions[0]!.keyframes).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(out.renditions[0]!.keyframes.map(Math.round)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });
