@@ -13,7 +13,8 @@ export interface Result {
   readonly load: string;
   readonly compareSeconds: number;
   readonly firstPlayable: readonly Row[];
-  readonly wholePath?: readonly (WholePath & { load?: string })[];
+  /** The median run per source; `runs`: every run's first playable (older results have one run and no list). */
+  readonly wholePath?: readonly (WholePath & { load?: string; runs?: readonly number[] })[];
   readonly compare?: readonly { label: string; cpu: number; wall: number; standard: boolean; rungs: readonly Quality[] }[];
   readonly baseline?: { cpu: number; wall: number; rungs: readonly Quality[] };
   /** When the ladder comparison was measured (a partial run reuses the last one). */
@@ -55,7 +56,8 @@ export function writeDoc(r: Result): void {
   const whole = (r.wholePath ?? []).map((w) => {
     const hops = HOPS.map(([k]) => (w.hops[k] === undefined ? "—" : s2(w.hops[k]!))).join(" | ");
     const fromPlan = w.delivered === null ? "—" : s2(w.gateway - w.delivered);
-    return `| ${w.label} | ${w.delivered === null ? "—" : s2(w.delivered)} | ${hops} | ${s2(w.catalogue)} | **${s2(w.gateway)}** | ${fromPlan} | ${la(w.load)} |`;
+    const runs = (w.runs ?? [w.gateway]).map(s2).join(", ");
+    return `| ${w.label} | ${w.delivered === null ? "—" : s2(w.delivered)} | ${hops} | ${s2(w.catalogue)} | **${s2(w.gateway)}** | ${runs} | ${fromPlan} | ${la(w.load)} |`;
   });
   const cmp = (r.compare ?? []).map(
     (c) =>
@@ -86,10 +88,11 @@ export function writeDoc(r: Result): void {
     "stream's URL through the gateway (router → catalogue →",
     "cache); and **first playable**: the gateway serving the master playlist, the first media playlist and its first segment;",
     "last, the same from the plan step's start (everything after MinIO's notification, ingest and the router). A non-standard",
-    "source's first playable comes from the lead rungs, another job that logs no hops: only its plan is timed.",
+    "source's first playable comes from the lead rungs, another job that logs no hops: only its plan is timed. Each source runs",
+    "several times, each on a fresh stack: the row is the median run, and 'every run' lists each run's first playable.",
     "",
-    `| source | delivered | ${HOPS.map(([, h]) => h).join(" | ")} | catalogue | **gateway: first segment** | from the plan step | load |`,
-    `|---|---|${HOPS.map(() => "---|").join("")}---|---|---|---|`,
+    `| source | delivered | ${HOPS.map(([, h]) => h).join(" | ")} | catalogue | **gateway: first segment** | every run | from the plan step | load |`,
+    `|---|---|${HOPS.map(() => "---|").join("")}---|---|---|---|---|`,
     ...(whole.length ? whole : ["| not measured in this run |"]),
     "",
     "The first hop is MinIO's notification. A webhook target with a queue directory (our `QUEUE_DIR`, so that no event is lost while",
@@ -161,8 +164,9 @@ function verdicts(r: Result): string[] {
   const stalls = (fs: typeof std) => Math.max(...fs.map((f) => (f.viewing ? f.viewing.stallSeconds : 0)));
   const whole = (r.wholePath ?? []).filter((w) => w.standard !== false);
   const wholeOther = (r.wholePath ?? []).filter((w) => w.standard === false);
-  const worstWhole = Math.max(...whole.map((w) => w.gateway));
-  const worstWholeOther = Math.max(...wholeOther.map((w) => w.gateway));
+  const slowest = (ws: typeof whole) => Math.max(...ws.flatMap((w) => w.runs ?? [w.gateway]));
+  const worstWhole = slowest(whole);
+  const worstWholeOther = slowest(wholeOther);
   const b = r.baseline;
   const ratio = (c: NonNullable<Result["compare"]>[number]) => c.cpu / (b?.cpu ?? Number.NaN);
   const [cs, cn] = [r.compare?.find((c) => c.standard), r.compare?.find((c) => !c.standard)];
@@ -171,11 +175,13 @@ function verdicts(r: Result): string[] {
   return [
     "Against the goals of issue 15:",
     ...(whole.length
-      ? [`- First playable ≤ 2 s, standard, whole path to the gateway: worst ${s2(worstWhole)} s — ${met(worstWhole <= 2)}.`]
+      ? [`- First playable ≤ 2 s, standard, whole path to the gateway: slowest run ${s2(worstWhole)} s — ${met(worstWhole <= 2)}.`]
       : []),
     ...(std.length ? [`- First playable ≤ 2 s, standard, transcode in-process: worst ${s2(worst(std))} s — ${met(worst(std) <= 2)}.`] : []),
     ...(wholeOther.length
-      ? [`- First playable ≤ 8 s, non-standard, whole path to the gateway: ${s2(worstWholeOther)} s — ${met(worstWholeOther <= 8)}.`]
+      ? [
+          `- First playable ≤ 8 s, non-standard, whole path to the gateway: slowest run ${s2(worstWholeOther)} s — ${met(worstWholeOther <= 8)}.`,
+        ]
       : []),
     ...(other.length
       ? [
