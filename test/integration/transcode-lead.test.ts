@@ -102,7 +102,7 @@ function expectOneWay(log: readonly [string, string][]): void {
 
 describe("non-standard input: lead rungs published segment by segment", () => {
   it("plays from the lead rungs and the audio before the first chunk is encoded, one segment at a time", async () => {
-    const { videoId: vid, event } = await h.upload(await nonStandard("ns.ts", 12), "lead/ns.ts");
+    const { videoId: vid, event } = await h.upload(await nonStandard("ns.ts", 12), `lead/ns-${Date.now()}.ts`);
     await h.deliver(event);
     const chunk0 = take("dev.estrena.transcode.chunk");
     const plan = parsePlan((chunk0.data as { plan: unknown }).plan);
@@ -187,7 +187,7 @@ describe("non-standard input: lead rungs published segment by segment", () => {
     const src = await lavfi(join(tmp, "silent.mkv"), 8, "testsrc2=size=640x360:rate=25", null, [
       ...["-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-pix_fmt", "yuv420p"],
     ]);
-    const vid = await h.transcode(src, "lead/silent.mkv");
+    const vid = await h.transcode(src, `lead/silent-${Date.now()}.mkv`);
     const types = h.videoEvents.filter((e) => (e.data as { videoId: string }).videoId === vid).map((e) => e.type);
     expect(types.filter((t) => t === "dev.estrena.video.playable")).toHaveLength(1);
     expect(types.at(-1)).toBe("dev.estrena.video.ready");
@@ -199,7 +199,7 @@ describe("non-standard input: lead rungs published segment by segment", () => {
   }, 300_000);
 
   it("hands the lead on at a span boundary, and a new delivery goes on from the first span not done", async () => {
-    const { videoId: vid, event } = await h.upload(await nonStandard("hand.ts", 12), "lead/hand.ts");
+    const { videoId: vid, event } = await h.upload(await nonStandard("hand.ts", 12), `lead/hand-${Date.now()}.ts`);
     await h.deliver(event);
     const plan = parsePlan((take("dev.estrena.transcode.chunk").data as { plan: unknown }).plan);
     const audio = take("dev.estrena.transcode.audio");
