@@ -41,6 +41,10 @@ export async function applyIntake(deps: ApplyDeps, intake: Intake): Promise<void
 async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent): Promise<void> {
   const { store, origin, log } = deps;
   const current = await store.get(id);
+  if (!current && (await isLate(store, id, event))) {
+    log.info({ videoId: id, kind: event.kind }, "event of a deleted or replaced version: ignored");
+    return;
+  }
   if (!current && event.kind !== "uploaded") {
     // The upload event and transcode's first events race through the broker; redelivery sorts it out.
     throw new EstrenaError(ErrorCode.Unavailable, `video ${id} is not in the catalogue yet`, true);
@@ -85,6 +89,17 @@ async function supersede(deps: ApplyDeps, video: Video): Promise<void> {
       }
     });
   }
+}
+
+/**
+ * Whether an event for a video without a record belongs to a version that was deleted or replaced: every upload
+ * event comes twice, the second up to 3 s later (tools/minio-bootstrap/setup.ts), and transcode answers that copy
+ * too. Only an upload made after the removal (the same file, uploaded again) brings the id back.
+ */
+async function isLate(store: CatalogueStore, id: string, event: CatalogueEvent): Promise<boolean> {
+  const goneAt = await store.goneAt(id);
+  if (goneAt === null) return false;
+  return event.kind !== "uploaded" || Date.parse(event.upload.eventTime) <= Date.parse(goneAt);
 }
 
 async function presentFiles(origin: Origin, id: string): Promise<{ poster: boolean; thumbnails: boolean }> {

@@ -6,6 +6,7 @@ import {
   CATALOGUE_COMPLETE,
   CATALOGUE_HASH,
   GONE_SET,
+  goneObject,
   isPlaylist,
   sourceIndexObject,
   sourceKey,
@@ -34,9 +35,14 @@ export interface CatalogueStore {
   dropSource(bucket: string, key: string): Promise<void>;
   /** Drops gateway L2 entries of a video: its playlists, or everything. */
   invalidateStream(id: string, which: "playlists" | "all"): Promise<void>;
-  /** Lists a video as deleted for the gateways' L1 (GONE_SET); `unmarkGone` when the same id is uploaded again. */
+  /**
+   * Records a video as deleted or replaced (a tombstone in MinIO) and lists it for the gateways' L1 (GONE_SET);
+   * `unmarkGone` when the same file is uploaded again later.
+   */
   markGone(id: string): Promise<void>;
   unmarkGone(id: string): Promise<void>;
+  /** When the video was marked gone (ISO time), or null. */
+  goneAt(id: string): Promise<string | null>;
 }
 
 interface SourceIndex {
@@ -189,6 +195,7 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
       await cached("source-drop", () => redis.del(sourceKey(bucket, key)), 0);
     },
     async markGone(id) {
+      await origin.putJson(goneObject(id), { at: new Date().toISOString() });
       const now = Math.floor(Date.now() / 1000);
       await cached(
         "gone",
@@ -203,6 +210,11 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
     },
     async unmarkGone(id) {
       await cached("ungone", () => redis.zrem(GONE_SET, id), 0);
+      await origin.remove(goneObject(id));
+    },
+    async goneAt(id) {
+      const tombstone = (await origin.getJson(goneObject(id))) as { at?: unknown } | null;
+      return typeof tombstone?.at === "string" ? tombstone.at : null;
     },
     async invalidateStream(id, which) {
       await cached(

@@ -27,6 +27,11 @@ export function sourceIndexObject(bucket: string, key: string): string {
   return `index/sources/${sourceHash(bucket, key)}.json`;
 }
 
+/** MinIO object (stream bucket) recording when a video was deleted or replaced: late events of that version are ignored. */
+export function goneObject(id: string): string {
+  return `index/gone/${id}.json`;
+}
+
 /** Pub/sub channel of one video's changes, read by the SSE endpoint. */
 export function videoChannel(id: string): string {
   return `${KEY_PREFIX}cat:events:${id}`;

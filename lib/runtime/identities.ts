@@ -82,13 +82,19 @@ export const IDENTITIES = {
     user: "estrena-catalogue",
     userEnv: "ESTRENA_CATALOGUE_S3_ACCESS_KEY",
     secretEnv: "ESTRENA_CATALOGUE_S3_SECRET_KEY",
-    doc: "the catalogue function: reads and writes video records under videos/ and the source and subtitle indexes under index/ in stream, reads subtitle sidecars (.vtt/.srt) in uploads, removes deleted videos",
+    doc: "the catalogue function: reads and writes video records under videos/ and the source, subtitle and deletion indexes under index/ in stream, reads subtitle sidecars (.vtt/.srt) in uploads, removes deleted videos",
     statements: (b) => [
       allow(["s3:ListBucket"], [bucket(b.stream)]),
       // index/sources/: which videos came from which upload (delete events carry no ETag; re-uploads replace videos).
+      // index/gone/: when a video was deleted or replaced, so that late copies of its events are ignored.
       allow(
         ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        [objects(b.stream, VIDEOS), objects(b.stream, "index/sources/"), objects(b.stream, "index/subtitles/")],
+        [
+          objects(b.stream, VIDEOS),
+          objects(b.stream, "index/sources/"),
+          objects(b.stream, "index/subtitles/"),
+          objects(b.stream, "index/gone/"),
+        ],
       ),
       // Subtitle sidecars only (.vtt/.srt in any case): the catalogue turns them into tracks; it never reads a video.
       allow(["s3:GetObject"], sidecarObjects(b.uploads)),

@@ -171,6 +171,30 @@ describe("event intake", () => {
       ),
     ).toBe("gone");
   });
+
+  it("ignores the late copy of a replaced version's upload event and transcode's answer to it; the same file uploaded again later comes back", async () => {
+    const [a, b] = [newId(), newId()];
+    const key = `replaced/${a}.mp4`;
+    const ready = (id: string) => ({ videoId: id, duration: 4, width: 160, height: 90, renditions: [rendition] });
+    const first = uploadData(a, key, "2026-11-24T03:00:00.000Z");
+    for (const [id, upload] of [
+      [a, first],
+      [b, uploadData(b, key, "2026-11-24T03:01:00.000Z")],
+    ] as const) {
+      expect(await post("com.amazonaws.s3.ObjectCreated:Put", upload)).toBe(204);
+      expect(await post("dev.estrena.video.ready", ready(id))).toBe(204);
+    }
+    expect([(await api(`/api/videos/${a}`))[0], (await api(`/api/videos/${b}`))[0]]).toEqual([404, 200]);
+
+    // MinIO's queued webhook target delivers the same notification up to 3 s after the fast one.
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", first)).toBe(204);
+    expect(await post("dev.estrena.video.ready", ready(a))).toBe(204);
+    expect([(await studio(`/api/videos/${a}`))[0], await meta(a)]).toEqual([404, null]);
+
+    const again = uploadData(a, key, new Date(Date.now() + 1_000).toISOString());
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", again)).toBe(204);
+    expect((await studio<Video>(`/api/videos/${a}`))[1].status).toBe("queued");
+  });
 });
 
 describe("GET /api/videos", () => {

@@ -230,6 +230,33 @@ describe("transcode: idempotency and recovery", () => {
     expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
   });
 
+  it("after the catalogue removed its video, a late copy of the upload event redoes nothing; the same file uploaded again is transcoded anew", async () => {
+    const src = await source("again.mp4", 4);
+    const { videoId: vid, event } = await h.upload(src, "again.mp4");
+    await h.deliver(event);
+    await drain();
+    expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
+    // As the catalogue's unpublish does: the stream goes, the job records stay.
+    const published: string[] = [];
+    for await (const o of services.minio.listObjectsV2("stream", `videos/${vid}/`, true)) published.push((o as { name: string }).name);
+    await services.minio.removeObjects("stream", published);
+
+    const before = ffmpegRuns;
+    await h.deliver(event);
+    await drain();
+    expect(ffmpegRuns).toBe(before);
+    expect(await exists(`videos/${vid}/master.m3u8`)).toBe(false);
+
+    const data = event.data as { eventTime: string };
+    const later = event.cloneWith({ data: { ...data, eventTime: new Date(Date.parse(data.eventTime) + 60_000).toISOString() } });
+    await h.deliver(later);
+    await drain();
+    expect(ffmpegRuns - before).toBeGreaterThan(0);
+    expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
+    const out = await inspect(services.minio, vid);
+    expect(Math.abs(out.renditions[0]!.duration - (await sourceDuration(src)))).toBeLessThanOrEqual(0.1);
+  });
+
   it("completes after Redis is flushed in the middle, from what the bucket holds", async () => {
     const src = await source("flush.mp4", 8);
     const { videoId: vid, event } = await h.upload(src, "flush.mp4");

@@ -2,6 +2,8 @@ import type { CloudEvent } from "cloudevents";
 import { ErrorCode, EstrenaError } from "../../../lib/contracts/errors.js";
 import { estrenaEvent, type UploadData } from "../../../lib/contracts/events.js";
 import { videoId as deriveId } from "../../../lib/runtime/ids.js";
+import { streamPrefix } from "../../../lib/contracts/layout.js";
+import { names } from "../../../lib/media/ffmpeg-args.js";
 import { initialChunks } from "../../../lib/media/chunks.js";
 import { leadRungs } from "../../../lib/media/lead.js";
 import type { Deps } from "../deps.js";
@@ -52,9 +54,16 @@ export async function planStep(deps: Deps, upload: UploadData): Promise<CloudEve
 
 async function planOnce(deps: Deps, upload: UploadData, vid: string): Promise<CloudEvent<unknown> | null> {
   const { config } = deps;
-  const ready = await readJson<{ duration: number }>(deps, jobKeys.ready(vid));
-  if (ready) return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
-  if ((await deps.store.getText(jobKeys.started(vid))) !== null) {
+  const [ready, marker] = await Promise.all([
+    readJson<{ duration: number }>(deps, jobKeys.ready(vid)),
+    readJson<Started>(deps, jobKeys.started(vid)),
+  ]);
+  if ((ready || marker) && (await removedBefore(deps, vid, marker, upload))) {
+    deps.log.info({ videoId: vid }, "the same file uploaded again after its video was removed: transcoding it anew");
+    await deps.store.remove((await deps.store.list(jobKeys.prefix(vid))).map((name) => jobKeys.prefix(vid) + name));
+  } else if (ready) {
+    return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
+  } else if (marker) {
     deps.log.info({ videoId: vid }, "duplicate upload event: its jobs were started already");
     return null;
   }
@@ -89,7 +98,7 @@ async function planOnce(deps: Deps, upload: UploadData, vid: string): Promise<Cl
   );
   if (!plan.passthrough) {
     await startJobs(deps, plan);
-    await markStarted(deps, vid);
+    await markStarted(deps, vid, upload.eventTime);
     return processingEvent(plan);
   }
   // Not awaited before the remux starts: the router journals each event (an fsync) before it answers, 0.5 s on a
@@ -110,13 +119,28 @@ async function planOnce(deps: Deps, upload: UploadData, vid: string): Promise<Cl
   const failed = await processing;
   if (failed) throw failed;
   await chunks();
-  await markStarted(deps, vid);
+  await markStarted(deps, vid, upload.eventTime);
   return reply;
 }
 
+/** The `started` marker: when, and the time of the upload event that started the job. */
+interface Started {
+  readonly at: string;
+  readonly eventTime?: string;
+}
+
 /** From here on the job events (at-least-once in the broker) carry the work, so a duplicate upload event has none left. */
-async function markStarted(deps: Deps, vid: string): Promise<void> {
-  await deps.store.putText(jobKeys.started(vid), JSON.stringify({ at: new Date().toISOString() }));
+async function markStarted(deps: Deps, vid: string, eventTime: string): Promise<void> {
+  await deps.store.putText(jobKeys.started(vid), JSON.stringify({ at: new Date().toISOString(), eventTime } satisfies Started));
+}
+
+/**
+ * Whether this upload event is a later upload of the same file (so the same id) after the catalogue removed its video:
+ * the job records say done, but the stream is gone. A repeated notification carries the first one's time.
+ */
+async function removedBefore(deps: Deps, vid: string, started: Started | null, upload: UploadData): Promise<boolean> {
+  if (!started?.eventTime || Date.parse(upload.eventTime) <= Date.parse(started.eventTime)) return false;
+  return !(await deps.store.exists(streamPrefix(vid) + names.master));
 }
 
 function processingEvent(plan: Plan): CloudEvent<unknown> {
