@@ -97,7 +97,7 @@ export async function wholePath(label: string, src: string, standard: boolean): 
         const line = firstPlayableLine(log, vid);
         const times = { catalogue: round2(catalogue), gateway: round2(gateway) };
         if (!line) {
-          const planned = logTime(log, vid, '"planned"');
+          const planned = logTime(log, vid, "planned");
           if (standard || planned === null) throw new Error(`${label}: transcode logged no "first playable" line`);
           return { label, standard, delivered: null, hops: { planned: round2((planned - t0) / 1000) }, ...times };
         }
@@ -139,26 +139,26 @@ interface HopLine {
   readonly hopsMs: Record<string, number>;
 }
 
-/** transcode's one-line-per-video timings: milliseconds after `startedAt`, when its plan step started. */
-function firstPlayableLine(log: string, vid: string): HopLine | null {
+/** The first line transcode logged with message `msg` for the video, parsed, or null. */
+function logLine(log: string, vid: string, msg: string): Record<string, unknown> | null {
+  const quoted = `"msg":${JSON.stringify(msg)}`;
   for (const raw of readFileSync(log, "utf8").split("\n")) {
     const at = raw.indexOf("{");
-    if (at < 0 || !raw.includes('"first playable"') || !raw.includes(vid)) continue;
-    const o = JSON.parse(raw.slice(at)) as Partial<HopLine>;
-    if (o.hopsMs && o.startedAt) return { startedAt: o.startedAt, hopsMs: o.hopsMs };
+    if (at >= 0 && raw.includes(quoted) && raw.includes(vid)) return JSON.parse(raw.slice(at)) as Record<string, unknown>;
   }
   return null;
 }
 
-/** When transcode logged a line with `msg` (a quoted JSON string) for the video: epoch ms, or null. */
+/** transcode's one-line-per-video timings: milliseconds after `startedAt`, when its plan step started. */
+function firstPlayableLine(log: string, vid: string): HopLine | null {
+  const o = logLine(log, vid, "first playable") as Partial<HopLine> | null;
+  return o?.hopsMs && o.startedAt ? { startedAt: o.startedAt, hopsMs: o.hopsMs } : null;
+}
+
+/** When transcode logged its first line with message `msg` for the video: epoch ms, or null. */
 function logTime(log: string, vid: string, msg: string): number | null {
-  for (const raw of readFileSync(log, "utf8").split("\n")) {
-    const at = raw.indexOf("{");
-    if (at < 0 || !raw.includes(`"msg":${msg}`) || !raw.includes(vid)) continue;
-    const time = Date.parse((JSON.parse(raw.slice(at)) as { time?: string }).time ?? "");
-    return Number.isFinite(time) ? time : null;
-  }
-  return null;
+  const time = Date.parse(String(logLine(log, vid, msg)?.time ?? ""));
+  return Number.isFinite(time) ? time : null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

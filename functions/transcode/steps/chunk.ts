@@ -20,6 +20,9 @@ import { doneJobs, jobKeys, underLock, type ChunkManifest } from "../work.js";
 import { producedSegments, scratch, uploadAll } from "./encode.js";
 import { afterJob } from "./after.js";
 
+/** The longest last segment that ffmpeg may fold into the one before (the container outlasting the last frame). */
+const SLIVER_SECONDS = 0.1;
+
 /**
  * Encodes one chunk to every rung but the lead ones from one decode, uploads it, records it, then publishes what can
  * be published.
@@ -68,7 +71,9 @@ export async function chunkStep(deps: Deps, plan: Plan, n: number): Promise<Clou
             return tile;
           });
       const expected = plan.passthrough ? cutsIn(plan.passthrough.cuts, chunk).length : segmentCount(chunk, plan.segmentSeconds);
-      if (ref.length !== expected) {
+      // A last segment shorter than a frame or two (the audio outlasting the video) is not cut: one segment fewer.
+      const sliver = !plan.passthrough && chunk.duration - (expected - 1) * plan.segmentSeconds < SLIVER_SECONDS;
+      if (ref.length !== expected && !(sliver && ref.length === expected - 1)) {
         // A passthrough's encoded rungs off the source's cuts would not switch cleanly with the remuxed top rung.
         if (plan.passthrough) throw new Error(`chunk ${n}: ${ref.length} segments, the source's cuts make ${expected}`);
         deps.log.warn({ videoId: vid, chunk: n, segments: ref.length, expected }, "unexpected segment count");
