@@ -20,6 +20,8 @@ export interface JobState {
   setPublished(videoId: string, count: number): Promise<void>;
   /** Lets a finished video's keys expire. */
   retire(videoId: string, seconds: number): Promise<void>;
+  /** Drops a video's job state at once (its job is to be done anew). */
+  forget(videoId: string): Promise<void>;
   /** Records how many chunks a video has, for the chunks-waiting metric (removed by `retire` or `unplan`). */
   planned(videoId: string, chunks: number): Promise<void>;
   /** Drops a video from the chunks-waiting metric (it failed). */
@@ -35,6 +37,8 @@ export interface Lock {
 }
 
 const key = (videoId: string, part: string) => `estrena:tx:${videoId}:${part}`;
+/** A video's job state, apart from its locks. */
+const PARTS = ["done", "attempts", "progress", "published"];
 /** videoId → chunk count of the videos in flight (no TTL while in flight, like the rest of the job state). */
 const PLANNED = "estrena:tx:planned";
 /** Chunk job names (jobs.ts chunkJobName). */
@@ -94,9 +98,12 @@ export function redisJobState(redis: Redis): JobState {
     },
     async retire(videoId, seconds) {
       const m = redis.multi();
-      for (const part of ["done", "attempts", "progress", "published"]) m.expire(key(videoId, part), seconds);
+      for (const part of PARTS) m.expire(key(videoId, part), seconds);
       m.hdel(PLANNED, videoId);
       await m.exec();
+    },
+    async forget(videoId) {
+      await redis.del(...PARTS.map((part) => key(videoId, part)));
     },
     async planned(videoId, chunks) {
       await redis.hset(PLANNED, videoId, String(chunks));

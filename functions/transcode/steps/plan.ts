@@ -61,6 +61,7 @@ async function planOnce(deps: Deps, upload: UploadData, vid: string): Promise<Cl
   if ((ready || marker) && (await removedBefore(deps, vid, marker, upload))) {
     deps.log.info({ videoId: vid }, "the same file uploaded again after its video was removed: transcoding it anew");
     await deps.store.remove((await deps.store.list(jobKeys.prefix(vid))).map((name) => jobKeys.prefix(vid) + name));
+    await deps.state.forget(vid);
   } else if (ready) {
     return readyEvent(deps, parsePlan(await readJson(deps, jobKeys.plan(vid))));
   } else if (marker) {
