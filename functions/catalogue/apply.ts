@@ -31,8 +31,16 @@ export async function applyIntake(deps: ApplyDeps, intake: Intake): Promise<void
     case "unpublish-source": {
       // Delete events carry no ETag, so the video ids come from the source index written at upload.
       const ids = await deps.store.sourceVideos(intake.bucket, intake.key);
-      for (const id of ids) await deps.serially(id, () => unpublish(deps, id));
-      await deps.store.dropSource(intake.bucket, intake.key);
+      let kept = false;
+      for (const id of ids) {
+        await deps.serially(id, async () => {
+          // An upload under the key made after this delete stays: the delete's second copy can come 3 s late.
+          const video = await deps.store.get(id);
+          if (video && intake.eventTime && Date.parse(video.createdAt) > Date.parse(intake.eventTime)) kept = true;
+          else await unpublish(deps, id);
+        });
+      }
+      if (!kept) await deps.store.dropSource(intake.bucket, intake.key);
       return;
     }
   }

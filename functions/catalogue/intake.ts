@@ -18,7 +18,7 @@ import type { CatalogueEvent } from "./reducer.js";
 /** An incoming CloudEvent, reduced to what the catalogue does with it. */
 export type Intake =
   | { readonly action: "apply"; readonly videoId: string; readonly event: CatalogueEvent }
-  | { readonly action: "unpublish-source"; readonly bucket: string; readonly key: string }
+  | { readonly action: "unpublish-source"; readonly bucket: string; readonly key: string; readonly eventTime?: string }
   | { readonly action: "unpublish"; readonly videoId: string }
   /** A subtitle sidecar: added to the videos of its base name (subtitles.ts). */
   | { readonly action: "sidecar"; readonly sidecar: SidecarData }
@@ -77,7 +77,7 @@ export function decodeEvent(ce: IncomingEvent): Intake {
   }
   if (ce.type.startsWith(S3_REMOVED_PREFIX)) {
     const d = check(removedDataSchema, data, ce.type);
-    return { action: "unpublish-source", bucket: d.bucket, key: d.key };
+    return { action: "unpublish-source", bucket: d.bucket, key: d.key, ...(d.eventTime ? { eventTime: d.eventTime } : {}) };
   }
   if (ce.type === "dev.estrena.subtitle.uploaded") return { action: "sidecar", sidecar: check(sidecarDataSchema, data, ce.type) };
   if (ce.type === "dev.estrena.video.deleted") return { action: "unpublish", videoId: check(videoRefSchema, data, ce.type).videoId };

@@ -195,6 +195,17 @@ describe("event intake", () => {
     expect(await post("com.amazonaws.s3.ObjectCreated:Put", again)).toBe(204);
     expect((await studio<Video>(`/api/videos/${a}`))[1].status).toBe("queued");
   });
+
+  it("a late copy of a delete leaves an upload made under the key after it", async () => {
+    const [a, b] = [newId(), newId()];
+    const key = `deleted then uploaded/${a}.mp4`;
+    const removed = { bucket: "uploads", key, eventName: "s3:ObjectRemoved:Delete", eventTime: "2026-11-24T04:01:00.000Z" };
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(a, key, "2026-11-24T04:00:00.000Z"))).toBe(204);
+    expect(await post("com.amazonaws.s3.ObjectRemoved:Delete", removed)).toBe(204);
+    expect(await post("com.amazonaws.s3.ObjectCreated:Put", uploadData(b, key, "2026-11-24T04:02:00.000Z"))).toBe(204);
+    expect(await post("com.amazonaws.s3.ObjectRemoved:Delete", removed)).toBe(204);
+    expect([(await studio(`/api/videos/${a}`))[0], (await studio(`/api/videos/${b}`))[0]]).toEqual([404, 200]);
+  });
 });
 
 describe("GET /api/videos", () => {

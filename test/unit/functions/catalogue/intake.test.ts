@@ -34,7 +34,7 @@ describe("decodeEvent", () => {
     {
       type: "com.amazonaws.s3.ObjectRemoved:Delete",
       data: { bucket: "uploads", key: "a b/c.mp4", eventName: "s3:ObjectRemoved:Delete", eventTime: "2026-11-24T04:00:00.000Z" },
-      expected: { action: "unpublish-source", bucket: "uploads", key: "a b/c.mp4" },
+      expected: { action: "unpublish-source", bucket: "uploads", key: "a b/c.mp4", eventTime: "2026-11-24T04:00:00.000Z" },
     },
     { type: "dev.estrena.video.deleted", data: { videoId: ID }, expected: { action: "unpublish", videoId: ID } },
     { type: "dev.estrena.video.subtitles", data: { videoId: ID }, expected: { action: "ignore" } },
