@@ -24,6 +24,8 @@ import {
 let services: Services;
 let h: Harness;
 let ffmpegRuns = 0;
+/** When set, every write of a master playlist fails. */
+let failMaster = false;
 /** When set, runs after the audio's ffmpeg has finished and before the audio job goes on (to look at what it published). */
 let afterAudioEncode: (() => Promise<void>) | null = null;
 const tmp = mkdtempSync(join(tmpdir(), "estrena-tx-pipe-"));
@@ -40,6 +42,13 @@ beforeAll(async () => {
   services = await startServices();
   const count = (d: Deps): Deps => ({
     ...d,
+    store: {
+      ...d.store,
+      putText: async (key, text) => {
+        if (failMaster && key.endsWith("/master.m3u8")) throw new Error("master write refused by the test");
+        return d.store.putText(key, text);
+      },
+    },
     ffmpeg: async (cmd, o) => {
       ffmpegRuns++;
       await d.ffmpeg(cmd, o);
@@ -232,7 +241,7 @@ describe("transcode: idempotency and recovery", () => {
 
   it("after the catalogue removed its video, a late copy of the upload event redoes nothing; the same file uploaded again is transcoded anew", async () => {
     const src = await source("again.mp4", 4);
-    const { videoId: vid, event } = await h.upload(src, "again.mp4");
+    const { videoId: vid, event } = await h.upload(src, `again-${Date.now()}.mp4`);
     await h.deliver(event);
     await drain();
     expect(typesFor(vid).at(-1)).toBe("dev.estrena.video.ready");
@@ -259,6 +268,35 @@ describe("transcode: idempotency and recovery", () => {
     expect(anew.at(-1)).toBe("dev.estrena.video.ready");
     const out = await inspect(services.minio, vid);
     expect(Math.abs(out.renditions[0]!.duration - (await sourceDuration(src)))).toBeLessThanOrEqual(0.1);
+  });
+
+  it("says playable once, before ready, when only finalize could write the master (the lead's progressive publish failed)", async () => {
+    // 720p: the rungs up to 360p are lead rungs, published as they go by the audio job, which logs a failed publish and goes on.
+    const src = await lavfi(join(tmp, "late-master.mp4"), 4, "testsrc2=size=1280x720:rate=30", "sine=frequency=440:sample_rate=48000", [
+      ...["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"],
+    ]);
+    const { videoId: vid, event } = await h.upload(src, `late-master-${Date.now()}.mp4`);
+    failMaster = true;
+    let finalize: CloudEvent<unknown> | undefined;
+    try {
+      await h.deliver(event);
+      while (h.queue.length) {
+        const job = h.queue.shift()!;
+        if (job.type === "dev.estrena.transcode.finalize") finalize = job;
+        else await h.deliver(job);
+      }
+    } finally {
+      failMaster = false;
+    }
+    expect(typesFor(vid)).not.toContain("dev.estrena.video.failed");
+    expect(typesFor(vid)).not.toContain("dev.estrena.video.playable");
+    expect(await exists(`videos/${vid}/master.m3u8`)).toBe(false);
+    expect(finalize, "every job done, finalize asked for").toBeDefined();
+    await h.deliver(finalize!);
+    const types = typesFor(vid);
+    expect(types.filter((t) => t === "dev.estrena.video.playable")).toHaveLength(1);
+    expect(types.indexOf("dev.estrena.video.playable")).toBeLessThan(types.indexOf("dev.estrena.video.ready"));
+    expect(await exists(`videos/${vid}/master.m3u8`)).toBe(true);
   });
 
   it("completes after Redis is flushed in the middle, from what the bucket holds", async () => {

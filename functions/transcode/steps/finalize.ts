@@ -7,6 +7,7 @@ import type { Rendition } from "../../../lib/contracts/video.js";
 import type { Deps } from "../deps.js";
 import { mediaOf, type Plan } from "../../../lib/media/plan.js";
 import { publish } from "../publish.js";
+import { playableEvent } from "./after.js";
 import { jobKeys, readJson, underLock } from "../work.js";
 
 /** How long Redis keeps a finished video's job state. */
@@ -24,6 +25,12 @@ export async function finalizeStep(deps: Deps, plan: Plan): Promise<CloudEvent<u
     const published = await publish(deps, plan, true);
     if (published.chunks !== plan.chunks.length) {
       throw new EstrenaError(ErrorCode.Unavailable, `finalize: ${published.chunks}/${plan.chunks.length} chunks published`, true);
+    }
+    if (published.first) {
+      // No progressive publish got to write the master (its publish failed, e.g. the lock was busy): the video becomes
+      // playable only now, and still says so once, before ready.
+      deps.log.warn({ videoId: vid }, "finalize wrote the first master playlist");
+      await deps.emit(playableEvent(vid, published.renditions));
     }
     const record: ReadyRecord = { renditions: published.renditions };
     await deps.store.putText(jobKeys.ready(vid), JSON.stringify(record));
