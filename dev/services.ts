@@ -16,19 +16,19 @@ const dist = (...p: string[]) => join(REPO_ROOT, "dist", ...p);
 /**
  * How a function's process starts, after the node executable: `npm start` (with the loopback preload) and
  * `npm run bench:cold-start` run exactly this; the images' CMD says the same (docker/Dockerfile). Each function
- * serves itself on node:http (lib/runtime/server.ts, on PORT); the catalogue from its bundle.
+ * serves itself on node:http (lib/runtime/server.ts, on PORT), from its bundle where it has one.
  */
 export function functionArgs(name: FunctionName): string[] {
-  return [name === "catalogue" ? catalogueEntry() : dist("functions", name, "index.js")];
+  return [entry(name)];
 }
 
 /**
- * The catalogue's bundle (scripts/bundle.ts, part of `npm run build`). A tsc run after it (`npx tsc`, a watch)
+ * A function's bundle (scripts/bundle.ts, part of `npm run build`). A tsc run after it (`npx tsc`, a watch)
  * leaves it stale; then the compiled entry runs instead: the same code, only slower to start.
  */
-function catalogueEntry(): string {
-  const bundle = dist("bundle", "catalogue", "index.js");
-  const compiled = dist("functions", "catalogue", "index.js");
+function entry(name: FunctionName): string {
+  const bundle = dist("bundle", name, "index.js");
+  const compiled = dist("functions", name, "index.js");
   return existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(compiled).mtimeMs ? bundle : compiled;
 }
 

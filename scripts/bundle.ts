@@ -1,14 +1,14 @@
-// Part of `npm run build`, after tsc: bundles the catalogue's compiled entry with its dependencies into
-// dist/bundle/catalogue/ (an entry file, plus one chunk per lazily imported part: the studio, the MinIO client,
-// prom-client, event intake). The image's CMD and npm start run it (dev/services.ts functionArgs). Loading a few
-// files instead of resolving and reading some three hundred modules is a third of the catalogue's cold start, and
-// scale-to-zero makes the first viewer of the day wait for it (docs/performance.md#cold-starts).
+// Part of `npm run build`, after tsc: bundles the compiled entries of ingest, catalogue and transcode with their
+// dependencies into dist/bundle/<name>/ (an entry file, plus one chunk per lazily imported part). The images' CMD and
+// npm start run them (dev/services.ts functionArgs). Loading a few files instead of resolving and reading some three
+// hundred modules halves a cold start, and scale-to-zero makes the first upload or viewer of the day wait for it
+// (docs/performance.md#cold-starts).
 import { join } from "node:path";
 import { build } from "rolldown";
 import { REPO_ROOT } from "../lib/runtime/stack-settings.js";
 
-/** The functions that run from a bundle. */
-export const BUNDLED = ["catalogue"] as const;
+/** The functions that run from a bundle (deadletter is not on a viewer's or an editor's path). */
+const BUNDLED = ["catalogue", "ingest", "transcode"] as const;
 
 async function main(): Promise<void> {
   for (const name of BUNDLED) {
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
       logLevel: "warn",
       // handler.ts imports log.ts for eventFields, so deps.ts's lazy import of it stays in the entry chunk: as meant.
       checks: { ineffectiveDynamicImport: false },
+      // CommonJS that finds its files through __dirname (fluent-ffmpeg's presets): loaded from node_modules.
+      external: ["fluent-ffmpeg"],
       output: { dir: join(REPO_ROOT, "dist", "bundle", name), format: "esm", cleanDir: true, chunkFileNames: "[name].js" },
     });
     console.log(`bundle: ${name} in ${Math.round(performance.now() - start)} ms (dist/bundle/${name}/)`);
