@@ -10,7 +10,7 @@ import (
 
 // testInputs are fixed service times, so these tests check the autoscaling, not today's measurements.
 func testInputs() *Inputs {
-	return &Inputs{CatalogueRequest: 0.006, TranscodeCPU: 1.6, PlanSeconds: 0.2, PodStart: 2,
+	return &Inputs{CatalogueRequest: 0.006, TranscodeCPU: 1.6, PlanSeconds: 0.2, LeadPlayable: 2, PodStart: 2,
 		AudioCPU: 0.024, EventRequest: 0.05, ColdStart: map[string]float64{"catalogue": 2.5, "ingest": 1, "transcode": 1}}
 }
 
@@ -146,10 +146,33 @@ func TestTheMeasurementsAreReadFromPerformanceDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.CatalogueRequest <= 0 || in.TranscodeCPU <= 0 || in.PlanSeconds <= 0 || in.ColdStart["catalogue"] <= 0 {
+	if in.CatalogueRequest <= 0 || in.TranscodeCPU <= 0 || in.PlanSeconds <= 0 || in.LeadPlayable <= 0 || in.ColdStart["catalogue"] <= 0 {
 		t.Fatalf("implausible inputs: %+v", in)
 	}
 	if err := in.Override("catalogue.cold-start", "400ms"); err != nil || in.ColdStart["catalogue"] != (400*time.Millisecond).Seconds() {
 		t.Fatalf("override: %v, %v", err, in.ColdStart)
+	}
+}
+
+// One upload alone, from cold: it plays the measured lead time after its audio job starts (long before chunk 0 is
+// done), and it is ready only after every chunk, which goes no faster than the window allows.
+func TestAnUploadAlonePlaysAfterTheLeadAndIsReadyAfterItsChunks(t *testing.T) {
+	in := testInputs()
+	one := Profile{Name: "one", About: "one ten-minute upload", Services: []string{"ingest", "transcode", "catalogue"}, setup: func(sim *Sim, w *Workload) {
+		sim.LoadEnd = 1
+		w.Upload(sim, 0, 600)
+	}}
+	res, err := RunProfile(one, repoKnobs(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := res.Uploads[0]
+	// Cold: ingest's and transcode's pod start and cold start, the plan, then the lead.
+	cold := 2*in.PodStart + in.ColdStart["ingest"] + in.ColdStart["transcode"]
+	if want := cold + in.LeadPlayable; u.Playable < want || u.Playable > want+2*TickInterval.Seconds()+1 {
+		t.Fatalf("playable after %.1f s; want about %.1f s (cold starts %.1f s + lead %.1f s)", u.Playable, want, cold, in.LeadPlayable)
+	}
+	if work := 600 * in.TranscodeCPU; u.Ready < work/4 {
+		t.Fatalf("ready after %.0f s: faster than %.0f CPU-s on 4 pods allows", u.Ready, work)
 	}
 }
