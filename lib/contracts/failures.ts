@@ -8,7 +8,7 @@ import type { ErrorCode } from "./errors.js";
 export const FAILURE_MESSAGES = {
   "not-a-video": "This file is not a video or audio file we can read. Export it as an MP4 (H.264 video, AAC audio) and upload it again.",
   "no-video-stream": "This file has no picture and no sound we can use. Upload a file that contains video or audio.",
-  truncated: "The file ends before its video data does: export it again or upload the complete file.",
+  truncated: "The file ends before its picture or sound does: export it again or upload the complete file.",
   "too-large":
     "The file is bigger, longer or of a higher resolution than this site accepts. Trim it or export it smaller, then upload it again.",
   "unsupported-codec":
