@@ -1,6 +1,6 @@
 /**
  * The conformance cases: tiny sources generated with ffmpeg's lavfi at test time, each exercising one shape of the
- * transcode (orientation, channel layout, chunking, variable frame rate). The stack runs with 2 s segments and 4 s
+ * transcode (orientation, channel layout, chunking, variable frame rate, sound alone). The stack runs with 2 s segments and 4 s
  * chunks (STACK_ENV), so a 3.5 or 4 s source is one chunk and the 9 s one is three (2 s first, then 4 s, then 3 s).
  * The 4 s landscape source ends on a segment boundary, where the AAC priming leaves one audio frame over.
  */
@@ -78,6 +78,23 @@ export const CASES: readonly Case[] = [
     channels: 2,
     inputs: ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=9", ...tone(9)],
     args: [...x264, ...aac],
+  },
+  {
+    name: "audio",
+    file: "audio.m4a",
+    channels: 2,
+    // Sound alone (a podcast, music): one audio-only variant, with a waveform poster.
+    inputs: [
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=frequency=440:sample_rate=48000:duration=5",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=frequency=660:sample_rate=48000:duration=5",
+    ],
+    args: ["-filter_complex", "[0:a][1:a]join=inputs=2:channel_layout=stereo", ...aac],
   },
   {
     name: "vfr",

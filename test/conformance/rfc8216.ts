@@ -186,7 +186,8 @@ export function checkStream(s: Stream, final: boolean): Report {
     if ([...want].some((c) => !codecs.has(c)) || codecs.size !== want.size)
       problems.push(`${name}: CODECS="${a.CODECS}" but the streams are ${[...want].join(",")}`);
     const res = a.RESOLUTION;
-    if (!res || res.width !== info.video?.width || res.height !== info.video?.height)
+    // An audio-only variant has no picture, so no RESOLUTION (RFC 8216 4.3.4.2: only for variants with video).
+    if (info.video ? !res || res.width !== info.video.width || res.height !== info.video.height : res)
       problems.push(`${name}: RESOLUTION ${res?.width}x${res?.height} but the stream is ${info.video?.width}x${info.video?.height}`);
   });
   // Every rung cuts its segments at the same instants, so a player can switch at any boundary.

@@ -71,7 +71,8 @@ async function scenario({ kind, url, growing }: { kind: BrowserPlayer; url: stri
       player.configure({ abr: { enabled: false } });
       // A growing (EVENT) playlist is live to Shaka, which would start at its live edge: start at 0 as a viewer does.
       await player.load(url, growing ? 0 : undefined);
-      variants = () => player.getVariantTracks().map((t: any) => ({ id: t, height: t.height }));
+      // An audio-only variant has no height: its "picture" is none (videoHeight 0).
+      variants = () => player.getVariantTracks().map((t: any) => ({ id: t, height: t.height ?? 0 }));
       select = (t) => player.selectVariantTrack(t, true);
     } else {
       const el = document.createElement("video-js");

@@ -59,7 +59,7 @@ const NOBODY = "65534";
  * Plays a master playlist with VLC (dummy interface and outputs) as an unprivileged user until it exits at the end.
  * VLC reports trouble only in its log, so the log is read: any "error" line from its input, demuxers or decoders fails.
  */
-export async function vlc(url: string, timeoutMs = 45_000): Promise<PlayResult> {
+export async function vlc(url: string, opts: { video: boolean }, timeoutMs = 45_000): Promise<PlayResult> {
   const home = mkdtempSync(join(tmpdir(), "estrena-vlc-"));
   chmodSync(home, 0o777);
   try {
@@ -86,14 +86,14 @@ export async function vlc(url: string, timeoutMs = 45_000): Promise<PlayResult> 
     // Interface modules (D-Bus, hotkeys) fail without a desktop session, and a late PCR is VLC's clock growing its
     // buffer on a loaded machine (it says so as an error, then plays on): neither says anything about the stream.
     const errors = r.out.split("\n").filter((l) => / error: /.test(l) && !/ (interface|libvlc) error: |PCR +is called too late/.test(l));
-    const decodedVideo = /using video decoder module/.test(r.out) && /using audio decoder module/.test(r.out);
+    const decoded = /using audio decoder module/.test(r.out) && (!opts.video || /using video decoder module/.test(r.out));
     // VLC's input logs this once its demuxer has reached the end of the stream and it drains the decoders.
     const ended = /main input debug: (EOF reached|waiting decoder fifos to empty)/.test(r.out);
     if (r.timedOut) return { ok: false, detail: `stalled: still playing after ${timeoutMs / 1000} s; ${errors.slice(0, 5).join(" | ")}` };
-    if (r.code !== 0 || errors.length || !ended || !decodedVideo)
+    if (r.code !== 0 || errors.length || !ended || !decoded)
       return {
         ok: false,
-        detail: `exit ${r.code}, ended ${ended}, decoders ${decodedVideo}: ${errors.slice(0, 5).join(" | ") || r.out.slice(-800)}`,
+        detail: `exit ${r.code}, ended ${ended}, decoders ${decoded}: ${errors.slice(0, 5).join(" | ") || r.out.slice(-800)}`,
       };
     return { ok: true, detail: "played to the end" };
   } finally {
