@@ -77,7 +77,9 @@ export const CASES: readonly Case[] = [
     file: "chunked.mp4",
     channels: 2,
     inputs: ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=9", ...tone(9)],
-    args: [...x264, ...aac],
+    // A keyframe every 2 s, as phones export: remuxed, it is cut into 2 s segments and three chunks. With x264's
+    // default GOP (10 s) it would be one segment and one chunk, and test no join.
+    args: [...x264, "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", ...aac],
   },
   {
     name: "audio",
