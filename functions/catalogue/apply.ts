@@ -49,7 +49,8 @@ export async function applyIntake(deps: ApplyDeps, intake: Intake): Promise<void
 async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent): Promise<void> {
   const { store, origin, log } = deps;
   const current = await store.get(id);
-  if (!current && (await isLate(store, id, event))) {
+  const goneAt = current ? null : await store.goneAt(id);
+  if (goneAt !== null && isLate(goneAt, event)) {
     log.info({ videoId: id, kind: event.kind }, "event of a deleted or replaced version: ignored");
     return;
   }
@@ -63,7 +64,7 @@ async function applyToVideo(deps: ApplyDeps, id: string, event: CatalogueEvent):
   if (event.kind === "uploaded") {
     await store.addSourceVideo(event.upload.bucket, event.upload.key, id);
     // The same file uploaded again after a delete is the same id: it is no longer gone.
-    if (!current) await store.unmarkGone(id);
+    if (!current) await store.unmarkGone(id, goneAt !== null);
   }
   if (!next || next === current) {
     log.debug({ videoId: id, kind: event.kind }, "event changes nothing");
@@ -100,13 +101,12 @@ async function supersede(deps: ApplyDeps, video: Video): Promise<void> {
 }
 
 /**
- * Whether an event for a video without a record belongs to a version that was deleted or replaced: every upload
+ * Whether an event for a video without a record but with a tombstone (`goneAt`) belongs to the version that was
+ * deleted or replaced: every upload
  * event comes twice, the second up to 3 s later (tools/minio-bootstrap/setup.ts), and transcode answers that copy
  * too. Only an upload made after the removal (the same file, uploaded again) brings the id back.
  */
-async function isLate(store: CatalogueStore, id: string, event: CatalogueEvent): Promise<boolean> {
-  const goneAt = await store.goneAt(id);
-  if (goneAt === null) return false;
+function isLate(goneAt: string, event: CatalogueEvent): boolean {
   return event.kind !== "uploaded" || Date.parse(event.upload.eventTime) <= Date.parse(goneAt);
 }
 

@@ -40,7 +40,8 @@ export interface CatalogueStore {
    * `unmarkGone` when the same file is uploaded again later.
    */
   markGone(id: string): Promise<void>;
-  unmarkGone(id: string): Promise<void>;
+  /** `tombstone`: the id has one in MinIO to remove (goneAt said so); the gateways' list is cleared either way. */
+  unmarkGone(id: string, tombstone: boolean): Promise<void>;
   /** When the video was marked gone (ISO time), or null. */
   goneAt(id: string): Promise<string | null>;
 }
@@ -208,9 +209,9 @@ export function createStore(origin: Origin, redis: Redis, log: Logger): Catalogu
         null,
       );
     },
-    async unmarkGone(id) {
+    async unmarkGone(id, tombstone) {
       await cached("ungone", () => redis.zrem(GONE_SET, id), 0);
-      await origin.remove(goneObject(id));
+      if (tombstone) await origin.remove(goneObject(id));
     },
     async goneAt(id) {
       const tombstone = (await origin.getJson(goneObject(id))) as { at?: unknown } | null;
